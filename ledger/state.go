@@ -1,0 +1,234 @@
+package ledger
+
+import (
+	"time"
+)
+
+// State is what the writer knows of one alliance to validate commands
+// against it: who the members are, which projects are open, which pools are
+// paid out, which idempotency keys were used. It is a fold of the log.
+//
+// Every mutation is journaled so that the writer can apply a group of
+// commands speculatively and undo them when a command or the commit fails.
+type State struct {
+	Alliance string
+	last     uint64 // position of the last applied event
+	// lastRecordedAt keeps recorded time monotonic within the log.
+	lastRecordedAt time.Time
+
+	founded      bool
+	baseCurrency string
+	timeZone     *time.Location
+	custodian    string
+
+	members       map[string]memberState
+	agreements    []Agreement // by version - 1
+	projects      map[string]projectState
+	contributions map[uint64]contributionState
+	assets        map[string]assetState
+	pools         map[string]poolState
+	payouts       map[uint64]payoutState
+	disputes      map[uint64]disputeState
+	types         []string // event type by position - 1, for corrections and citations
+	reversed      map[uint64]bool
+	keys          map[string]keyRecord
+
+	journal []func()
+}
+
+type memberState struct {
+	Kind   string
+	Role   string
+	Active bool
+}
+
+type projectState struct {
+	Open         bool
+	Participants map[string]bool
+}
+
+type contributionState struct {
+	Member       string
+	Project      string
+	Counterparty string
+	Status       string // recorded, confirmed, contested, reversed
+}
+
+type assetState struct {
+	Type   string
+	Status string
+	Owners map[string]bool
+}
+
+type poolState struct {
+	Amount    Money
+	Project   string
+	PayoutSeq uint64 // 0 while not paid out
+}
+
+type payoutState struct {
+	Pool    string
+	Settled bool
+}
+
+type disputeState struct {
+	Resolved bool
+}
+
+type keyRecord struct {
+	Digest      string
+	First, Last uint64
+}
+
+// NewState returns the empty state of an alliance that has no log yet.
+func NewState(alliance string) *State {
+	return &State{
+		Alliance:      alliance,
+		members:       map[string]memberState{},
+		projects:      map[string]projectState{},
+		contributions: map[uint64]contributionState{},
+		assets:        map[string]assetState{},
+		pools:         map[string]poolState{},
+		payouts:       map[uint64]payoutState{},
+		disputes:      map[uint64]disputeState{},
+		reversed:      map[uint64]bool{},
+		keys:          map[string]keyRecord{},
+	}
+}
+
+// Last is the position of the last event the state has seen.
+func (s *State) Last() uint64 { return s.last }
+
+// Apply folds an event that is already in the log (read back from the
+// store) into the state. Events must come in position order.
+func (s *State) Apply(e *Event) error {
+	if e.Seq != s.last+1 {
+		return invalid("seq", "event at position %d applied after %d", e.Seq, s.last)
+	}
+	s.applyEvent(e)
+	s.commit()
+	return nil
+}
+
+func (s *State) applyEvent(e *Event) {
+	prevLast, prevRecorded := s.last, s.lastRecordedAt
+	s.last = e.Seq
+	if e.RecordedAt.After(s.lastRecordedAt) {
+		s.lastRecordedAt = e.RecordedAt
+	}
+	s.types = append(s.types, e.Type)
+	s.journal = append(s.journal, func() {
+		s.last, s.lastRecordedAt = prevLast, prevRecorded
+		s.types = s.types[:len(s.types)-1]
+	})
+	if e.IdempotencyKey != "" {
+		rec, ok := s.keys[e.IdempotencyKey]
+		if !ok {
+			rec = keyRecord{Digest: e.CommandDigest, First: e.Seq}
+		}
+		rec.Last = e.Seq
+		setMap(s, s.keys, e.IdempotencyKey, rec)
+	}
+	e.Payload.apply(s, e)
+}
+
+// mark returns the journal position to roll back to.
+func (s *State) mark() int { return len(s.journal) }
+
+// rollback undoes every mutation after mark, newest first.
+func (s *State) rollback(mark int) {
+	for i := len(s.journal) - 1; i >= mark; i-- {
+		s.journal[i]()
+		s.journal[i] = nil
+	}
+	s.journal = s.journal[:mark]
+}
+
+// commit forgets the journal: the mutations are in the log for good.
+func (s *State) commit() {
+	clear(s.journal)
+	s.journal = s.journal[:0]
+}
+
+// setMap sets m[k] = v and journals how to undo it.
+func setMap[K comparable, V any](s *State, m map[K]V, k K, v V) {
+	old, had := m[k]
+	m[k] = v
+	s.journal = append(s.journal, func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+}
+
+// set assigns *p = v and journals how to undo it.
+func set[T any](s *State, p *T, v T) {
+	old := *p
+	*p = v
+	s.journal = append(s.journal, func() { *p = old })
+}
+
+func (s *State) activeMember(field, id string) error {
+	m, ok := s.members[id]
+	if !ok {
+		return notFound(field, "member %q is not a member of the alliance", id)
+	}
+	if !m.Active {
+		return invalid(field, "member %q has left the alliance", id)
+	}
+	return nil
+}
+
+func (s *State) knownMember(field, id string) error {
+	if _, ok := s.members[id]; !ok {
+		return notFound(field, "member %q is not a member of the alliance", id)
+	}
+	return nil
+}
+
+func (s *State) openProject(field, id string) error {
+	p, ok := s.projects[id]
+	if !ok {
+		return notFound(field, "project %q does not exist", id)
+	}
+	if !p.Open {
+		return invalid(field, "project %q is closed", id)
+	}
+	return nil
+}
+
+func (s *State) knownProject(field, id string) error {
+	if _, ok := s.projects[id]; !ok {
+		return notFound(field, "project %q does not exist", id)
+	}
+	return nil
+}
+
+// typeAt returns the type of the event at position seq, or "" if there is none.
+func (s *State) typeAt(seq uint64) string {
+	if seq == 0 || seq > uint64(len(s.types)) {
+		return ""
+	}
+	return s.types[seq-1]
+}
+
+// agreement returns the agreement in force (the latest version), if any.
+func (s *State) agreement() (Agreement, bool) {
+	if len(s.agreements) == 0 {
+		return Agreement{}, false
+	}
+	return s.agreements[len(s.agreements)-1], true
+}
+
+// BaseCurrency is the alliance's accounting currency ("" before founding).
+func (s *State) BaseCurrency() string { return s.baseCurrency }
+
+// decideContext carries what decide needs besides the payload.
+type decideContext struct {
+	actor      string
+	occurredAt time.Time
+	now        time.Time
+	seq        uint64 // the position the event will get
+}

@@ -1,0 +1,152 @@
+package ledger
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`)
+
+func validateID(field, what, id string) error {
+	if id == "" {
+		return invalid(field, "%s id is required", what)
+	}
+	if !idPattern.MatchString(id) {
+		return invalid(field, "%s id %q must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit", what, id)
+	}
+	return nil
+}
+
+func validateOptionalID(field, what, id string) error {
+	if id == "" {
+		return nil
+	}
+	return validateID(field, what, id)
+}
+
+func validateText(field string, s string, required bool, maxRunes int) error {
+	if required && strings.TrimSpace(s) == "" {
+		return invalid(field, "is required")
+	}
+	if !utf8.ValidString(s) {
+		return invalid(field, "is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(s); n > maxRunes {
+		return invalid(field, "is %d characters long, the limit is %d", n, maxRunes)
+	}
+	return nil
+}
+
+func validateEnum(field, value string, allowed []string) error {
+	if value == "" {
+		return invalid(field, "is required (one of %s)", strings.Join(allowed, ", "))
+	}
+	if !slices.Contains(allowed, value) {
+		return invalid(field, "%q is not one of %s", value, strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// Evidence points at a document that backs an entry: its SHA-256 digest and
+// where to find it. The ledger stores the digest, not the document.
+type Evidence struct {
+	SHA256 string `json:"sha256,omitempty"`
+	URI    string `json:"uri,omitempty"`
+	Title  string `json:"title,omitempty"`
+}
+
+func (e *Evidence) validate(field string) error {
+	if e == nil {
+		return nil
+	}
+	if e.SHA256 == "" && e.URI == "" {
+		return invalid(field, "evidence needs a sha256 digest or a uri")
+	}
+	if e.SHA256 != "" {
+		if _, err := hex.DecodeString(e.SHA256); err != nil || !sha256Pattern.MatchString(e.SHA256) {
+			return invalid(field+".sha256", "must be 64 lowercase hex digits, got %q", e.SHA256)
+		}
+	}
+	if err := validateText(field+".uri", e.URI, false, 1000); err != nil {
+		return err
+	}
+	return validateText(field+".title", e.Title, false, 200)
+}
+
+// Share is one member's exact share of something (an IP asset, a payout base).
+type Share struct {
+	Member string `json:"member"`
+	Share  Ratio  `json:"share"`
+}
+
+// validateShares checks that every share is in (0, 1], members are distinct,
+// and the shares sum to exactly 1.
+func validateShares(field string, shares []Share) error {
+	if len(shares) == 0 {
+		return invalid(field, "at least one share is required")
+	}
+	sum := new(big.Rat)
+	seen := map[string]bool{}
+	for i, sh := range shares {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if err := validateID(f+".member", "member", sh.Member); err != nil {
+			return err
+		}
+		if seen[sh.Member] {
+			return invalid(f+".member", "member %q is listed twice", sh.Member)
+		}
+		seen[sh.Member] = true
+		if sh.Share.Sign() <= 0 || sh.Share.Cmp(NewRatio(1, 1)) > 0 {
+			return invalid(f+".share", "share must be greater than 0 and at most 1, got %s", sh.Share)
+		}
+		sum.Add(sum, sh.Share.Rat())
+	}
+	if sum.Cmp(big.NewRat(1, 1)) != 0 {
+		return invalid(field, "shares must sum to exactly 1 (100%%), they sum to %s", Ratio{sum})
+	}
+	return nil
+}
+
+// The earliest business date the ledger accepts; older records are typos.
+var earliestOccurredAt = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// maxFutureSkew is how far ahead of the server clock business time may be.
+const maxFutureSkew = 24 * time.Hour
+
+func validateOccurredAt(t, now time.Time) error {
+	if t.IsZero() {
+		return invalid("occurred_at", "is required")
+	}
+	if t.Before(earliestOccurredAt) {
+		return invalid("occurred_at", "%s is before 1980-01-01", t.Format(time.RFC3339))
+	}
+	if t.After(now.Add(maxFutureSkew)) {
+		return invalid("occurred_at", "%s is in the future (now is %s)", t.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Date is a calendar date (YYYY-MM-DD) with no time of day, for contract
+// dates such as an agreement's effective date.
+type Date string
+
+func (d Date) validate(field string, required bool) error {
+	if d == "" {
+		if required {
+			return invalid(field, "is required (YYYY-MM-DD)")
+		}
+		return nil
+	}
+	if _, err := time.Parse(time.DateOnly, string(d)); err != nil {
+		return invalid(field, "%q is not a date in YYYY-MM-DD form", string(d))
+	}
+	return nil
+}

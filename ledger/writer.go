@@ -1,0 +1,454 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// WriterOptions configure a Writer. Zero values take the defaults.
+type WriterOptions struct {
+	// MaxCommitEvents and MaxCommitBytes cap one commit; they must stay below
+	// the server's max payload (1 MB by default).
+	MaxCommitEvents int // default 4096
+	MaxCommitBytes  int // default 900 KiB
+	// Now is the clock that stamps recorded_at (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Writer appends validated commands to the store. Per alliance, one
+// goroutine decides and appends in group commits: while a commit is being
+// written and fsynced, arriving requests queue, and the next commit takes
+// all of them (up to the caps). Requests are validated in order against the
+// state as it will be after the requests before them, so one caller's
+// invalid command is rejected alone.
+type Writer struct {
+	store Store
+	opts  WriterOptions
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	alliances map[string]*allianceWriter
+	closed    bool
+	wg        sync.WaitGroup
+	stop      chan struct{}
+}
+
+// NewWriter returns a writer over store. Close it to stop its goroutines.
+func NewWriter(store Store, opts WriterOptions) *Writer {
+	if opts.MaxCommitEvents <= 0 {
+		opts.MaxCommitEvents = 4096
+	}
+	if opts.MaxCommitBytes <= 0 {
+		opts.MaxCommitBytes = 900 << 10
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Writer{store: store, opts: opts, log: opts.Logger, alliances: map[string]*allianceWriter{}, stop: make(chan struct{})}
+}
+
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("writer closed")
+
+// Close stops the writer. Requests not yet taken into a commit fail with
+// ErrClosed; a commit being written completes.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.stop)
+	}
+	w.mu.Unlock()
+	w.wg.Wait()
+}
+
+// Append validates req and appends its events atomically. It returns once
+// the commit holding them is durable.
+func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
+	if err := req.Validate(w.opts.Now()); err != nil {
+		return Receipt{}, err
+	}
+	p := &pending{ctx: ctx, req: req, done: make(chan result, 1)}
+	if req.IdempotencyKey != "" {
+		d, err := req.digest()
+		if err != nil {
+			return Receipt{}, fmt.Errorf("digest request: %w", err)
+		}
+		p.digest = d
+	}
+	aw, err := w.allianceWriter(req.Alliance)
+	if err != nil {
+		return Receipt{}, err
+	}
+	select {
+	case aw.queue <- p:
+	case <-ctx.Done():
+		return Receipt{}, ctx.Err()
+	case <-w.stop:
+		return Receipt{}, ErrClosed
+	}
+	select {
+	case r := <-p.done:
+		return r.receipt, r.err
+	case <-ctx.Done():
+		// The request may still be committed; a retry with the same
+		// idempotency key finds out.
+		return Receipt{}, ctx.Err()
+	}
+}
+
+// Last returns the position of an alliance's last event as the writer knows
+// it, loading the alliance from the store if needed.
+func (w *Writer) Last(ctx context.Context, alliance string) (uint64, error) {
+	aw, err := w.allianceWriter(alliance)
+	if err != nil {
+		return 0, err
+	}
+	ch := make(chan uint64, 1)
+	select {
+	case aw.inspect <- ch:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-w.stop:
+		return 0, ErrClosed
+	}
+	select {
+	case n := <-ch:
+		return n, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (w *Writer) allianceWriter(id string) (*allianceWriter, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil, ErrClosed
+	}
+	aw, ok := w.alliances[id]
+	if !ok {
+		aw = &allianceWriter{
+			w: w, id: id, state: NewState(id),
+			queue: make(chan *pending, 4096), inspect: make(chan chan uint64),
+		}
+		w.alliances[id] = aw
+		w.wg.Add(1)
+		go aw.run()
+	}
+	return aw, nil
+}
+
+type pending struct {
+	ctx    context.Context
+	req    Request
+	digest string
+	done   chan result
+	// leader is an earlier request in the same commit with the same
+	// idempotency key and body; this one gets its receipt.
+	leader *pending
+	first  uint64
+	last   uint64
+}
+
+type result struct {
+	receipt Receipt
+	err     error
+}
+
+func (p *pending) reply(r Receipt, err error) { p.done <- result{r, err} }
+
+type allianceWriter struct {
+	w       *Writer
+	id      string
+	state   *State
+	loaded  bool
+	queue   chan *pending
+	inspect chan chan uint64
+	carry   []*pending // requests that did not fit in the last commit
+}
+
+func (aw *allianceWriter) run() {
+	defer aw.w.wg.Done()
+	for {
+		var batch []*pending
+		if len(aw.carry) > 0 {
+			batch, aw.carry = aw.carry, nil
+		} else {
+			select {
+			case p := <-aw.queue:
+				batch = append(batch, p)
+			case ch := <-aw.inspect:
+				if err := aw.load(); err != nil {
+					aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
+				}
+				ch <- aw.state.Last()
+				continue
+			case <-aw.w.stop:
+				aw.drain()
+				return
+			}
+		}
+		// Take everything that queued while the last commit was written.
+	fill:
+		for len(batch) < aw.w.opts.MaxCommitEvents {
+			select {
+			case p := <-aw.queue:
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		aw.process(batch)
+	}
+}
+
+func (aw *allianceWriter) drain() {
+	for _, p := range aw.carry {
+		p.reply(Receipt{}, ErrClosed)
+	}
+	for {
+		select {
+		case p := <-aw.queue:
+			p.reply(Receipt{}, ErrClosed)
+		default:
+			return
+		}
+	}
+}
+
+// load reads the alliance's log into the state on first use, and catches
+// up with events other writers appended.
+func (aw *allianceWriter) load() error {
+	ctx := context.Background()
+	from := aw.state.Last() + 1
+	err := aw.w.store.Read(ctx, aw.id, from, func(st Stored) error {
+		e, err := DecodeEvent(st.Data)
+		if err != nil {
+			return fmt.Errorf("position %d: %w", st.Seq, err)
+		}
+		return aw.state.Apply(e)
+	})
+	if errors.Is(err, ErrNotFound) {
+		err = nil // no log yet
+	}
+	if err != nil {
+		return fmt.Errorf("catch up alliance %s from %d: %w", aw.id, from, err)
+	}
+	aw.loaded = true
+	return nil
+}
+
+// maxConflictRetries bounds how often one batch is retried after other
+// writers moved the log on.
+const maxConflictRetries = 100
+
+func (aw *allianceWriter) process(batch []*pending) {
+	if !aw.loaded {
+		if err := aw.load(); err != nil {
+			aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
+			for _, p := range batch {
+				p.reply(Receipt{}, err)
+			}
+			return
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		mark := aw.state.mark()
+		commit, accepted, recordedAt := aw.decide(batch)
+		if commit == nil {
+			return
+		}
+		err := aw.w.store.Append(context.Background(), commit)
+		if err == nil {
+			aw.state.commit()
+			for _, p := range accepted {
+				p.reply(Receipt{Alliance: aw.id, First: p.first, Last: p.last, RecordedAt: recordedAt}, nil)
+			}
+			return
+		}
+		aw.state.rollback(mark)
+		if IsConflict(err) && attempt < maxConflictRetries {
+			// Another writer appended: catch up, then re-validate everything.
+			aw.w.log.Debug("append conflict, catching up", "alliance", aw.id, "err", err)
+			if lerr := aw.load(); lerr != nil {
+				err = lerr
+			} else {
+				batch = stillWaiting(accepted)
+				continue
+			}
+		}
+		aw.w.log.Error("append commit", "alliance", aw.id, "events", len(commit.Events), "err", err)
+		for _, p := range accepted {
+			p.reply(Receipt{}, fmt.Errorf("append to alliance %s: %w", aw.id, err))
+		}
+		// The store's answer was definitive, but re-read to be sure the
+		// state matches the log before the next commit.
+		aw.loaded = false
+		return
+	}
+}
+
+// stillWaiting returns the requests to retry after a conflict: those that
+// were accepted into the failed commit, in their order. (Requests carried
+// over stay in aw.carry.)
+func stillWaiting(accepted []*pending) []*pending {
+	out := make([]*pending, 0, len(accepted))
+	for _, p := range accepted {
+		p.leader, p.first, p.last = nil, 0, 0
+		out = append(out, p)
+	}
+	return out
+}
+
+// decide validates the batch in order against the state, applying each
+// accepted request's events speculatively, and builds the commit. Rejected
+// requests are answered here; requests that do not fit are carried over.
+func (aw *allianceWriter) decide(batch []*pending) (*Commit, []*pending, time.Time) {
+	s := aw.state
+	now := aw.w.opts.Now().UTC()
+	if now.Before(s.lastRecordedAt) {
+		now = s.lastRecordedAt // recorded time never goes backwards in a log
+	}
+	commit := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
+	size := commit.Size()
+	var accepted []*pending
+	byKey := map[string]*pending{}
+	for i, p := range batch {
+		if err := p.ctx.Err(); err != nil {
+			p.reply(Receipt{}, err)
+			continue
+		}
+		if key := p.req.IdempotencyKey; key != "" {
+			if rec, ok := s.keys[key]; ok {
+				if rec.Digest != p.digest {
+					p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request (positions %d-%d)", key, rec.First, rec.Last))
+				} else {
+					p.reply(Receipt{Alliance: aw.id, First: rec.First, Last: rec.Last, Duplicate: true}, nil)
+				}
+				continue
+			}
+			if l, ok := byKey[key]; ok {
+				if l.digest != p.digest {
+					p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request", key))
+					continue
+				}
+				p.leader = l
+				accepted = append(accepted, p)
+				continue
+			}
+		}
+		m := s.mark()
+		events, err := aw.decideRequest(p, now)
+		if err != nil {
+			s.rollback(m)
+			p.reply(Receipt{}, err)
+			continue
+		}
+		n := 0
+		for _, e := range events {
+			n += len(e) + 1
+		}
+		if len(commit.Events)+len(events) > aw.w.opts.MaxCommitEvents || size+n > aw.w.opts.MaxCommitBytes {
+			s.rollback(m)
+			if len(commit.Events) == 0 {
+				p.reply(Receipt{}, invalid("commands", "the request's %d events (%d bytes) exceed one commit (%d events, %d bytes)", len(events), n, aw.w.opts.MaxCommitEvents, aw.w.opts.MaxCommitBytes))
+				continue
+			}
+			aw.carry = append(append([]*pending(nil), batch[i:]...), aw.carry...)
+			break
+		}
+		p.first = commit.First + uint64(len(commit.Events))
+		p.last = p.first + uint64(len(events)) - 1
+		commit.Events = append(commit.Events, events...)
+		size += n
+		accepted = append(accepted, p)
+		if p.req.IdempotencyKey != "" {
+			byKey[p.req.IdempotencyKey] = p
+		}
+	}
+	for _, p := range accepted {
+		if p.leader != nil {
+			p.first, p.last = p.leader.first, p.leader.last
+		}
+	}
+	if len(commit.Events) == 0 {
+		for _, p := range accepted { // only possible if all were followers of nothing
+			p.reply(Receipt{}, errors.New("internal: empty commit"))
+		}
+		return nil, nil, now
+	}
+	return commit, accepted, now
+}
+
+// decideRequest validates one request's commands against the state and
+// returns their encoded events, applied to the state (journaled).
+func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, error) {
+	s := aw.state
+	events := make([][]byte, 0, len(p.req.Commands))
+	for i, c := range p.req.Commands {
+		seq := s.Last() + 1
+		payload := clonePayload(c.Payload) // decide fills derived fields on a copy, never on the caller's value
+		err := s.requireFounded()
+		if c.Type == TypeAllianceFounded {
+			err = nil
+		}
+		if err == nil {
+			err = payload.decide(s, &decideContext{actor: p.req.Actor, occurredAt: c.OccurredAt, now: now, seq: seq})
+		}
+		if err != nil {
+			if len(p.req.Commands) > 1 {
+				err = prefixed(fmt.Sprintf("commands[%d]", i), err)
+			}
+			return nil, err
+		}
+		e := &Event{
+			ID: newID(), Seq: seq, Type: c.Type, Version: registry[c.Type].current,
+			Alliance: aw.id, Aggregate: payload.aggregate(seq), Actor: p.req.Actor,
+			OccurredAt: c.OccurredAt.UTC(), RecordedAt: now,
+			IdempotencyKey: p.req.IdempotencyKey, CommandDigest: p.digest,
+			Payload: payload,
+		}
+		b, err := encodeEvent(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", c.Type, err)
+		}
+		s.applyEvent(e)
+		events = append(events, b)
+	}
+	if err := s.checkInvariants(); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+// checkInvariants holds after every request: the founding request must also
+// admit the custodian.
+func (s *State) checkInvariants() error {
+	if s.founded {
+		if m, ok := s.members[s.custodian]; !ok || !m.Active {
+			return invalid("payload.custodian", "the custodian %q must be admitted as a member in the same request as the founding", s.custodian)
+		}
+	}
+	return nil
+}
+
+func clonePayload(p Payload) Payload {
+	v := reflect.ValueOf(p)
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	return c.Interface().(Payload)
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
