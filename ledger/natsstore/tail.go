@@ -1,0 +1,107 @@
+package natsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/alliance-ledger/alliance/ledger"
+)
+
+// tail is where an alliance's stream ends: the sequence of its last message
+// (whatever it holds: the next append expects it) and the position the next
+// commit must start at.
+type tail struct {
+	lastSeq uint64
+	next    uint64
+}
+
+// decode returns the commit a stream message holds, or why it holds none.
+// It does not check that the commit's First fits its place in the log.
+func decode(id string, hdr nats.Header, data []byte) (*ledger.Commit, string) {
+	c, err := ledger.UnmarshalCommit(data)
+	if err != nil {
+		return nil, err.Error()
+	}
+	if c.Alliance != id {
+		return nil, fmt.Sprintf("commit %s belongs to alliance %q", c.ID, c.Alliance)
+	}
+	// Every Append sets the header; a commit body published by hand without
+	// it (a copy of an old message, say) is not part of the log.
+	if got := hdr.Get(jetstream.MsgIDHeader); got != c.ID {
+		return nil, fmt.Sprintf("commit %s has %s %q", c.ID, jetstream.MsgIDHeader, got)
+	}
+	return c, ""
+}
+
+// commitAt returns the commit stored at seq, or nil (and why) if the message
+// there is not one or does not exist.
+func commitAt(ctx context.Context, id string, st jetstream.Stream, seq uint64) (*ledger.Commit, string, error) {
+	m, err := st.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, "no message", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("alliance %s: get message %d: %w", id, seq, err)
+	}
+	c, why := decode(id, m.Header, m.Data)
+	return c, why, nil
+}
+
+// refresh brings a.tail up to date with the stream. a.mu must be held.
+//
+// Starting from the cached tail (or the empty log), it walks back from the
+// stream's last message over messages that are not commits to the last
+// commit whose First follows the commit before it. That is the commit a
+// reader, going forward, accepts last, unless someone forged commits
+// complete with their Nats-Msg-Id header: a forged commit whose First does
+// not fit is stepped over, but only its immediate predecessor is checked.
+func (s *Store) refresh(ctx context.Context, a *alliance, st jetstream.Stream) error {
+	info, err := st.Info(ctx)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s.setStream(a, nil)
+		a.tailOK = false
+		return errNoLog(a.id)
+	}
+	if err != nil {
+		return fmt.Errorf("alliance %s: stream info: %w", a.id, err)
+	}
+	last := info.State.LastSeq
+	base := tail{next: 1}
+	if a.tailOK && a.tail.lastSeq <= last {
+		// What we knew still holds: messages are never removed.
+		base = a.tail
+	}
+	if last == base.lastSeq {
+		a.tail, a.tailOK = base, true
+		return nil
+	}
+	floor := base.lastSeq
+	if info.State.FirstSeq > 1 {
+		floor = max(floor, info.State.FirstSeq-1)
+	}
+	var cand *ledger.Commit
+	for seq := last; seq > floor; seq-- {
+		c, _, err := commitAt(ctx, a.id, st, seq)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			continue
+		}
+		if cand != nil && c.Last()+1 == cand.First {
+			a.tail, a.tailOK = tail{lastSeq: last, next: cand.Last() + 1}, true
+			return nil
+		}
+		cand = c
+	}
+	next := base.next
+	if cand != nil && cand.First == base.next {
+		next = cand.Last() + 1
+	}
+	a.tail, a.tailOK = tail{lastSeq: last, next: next}, true
+	return nil
+}
