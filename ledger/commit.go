@@ -89,20 +89,103 @@ func UnmarshalCommit(data []byte) (*Commit, error) {
 	}
 	c := &Commit{ID: raw.ID, Alliance: raw.Alliance, First: raw.First, Events: make([][]byte, len(raw.Events))}
 	for i, e := range raw.Events {
-		var head struct {
-			Seq      uint64 `json:"seq"`
-			Alliance string `json:"alliance"`
-		}
-		if err := json.Unmarshal(e, &head); err != nil {
-			return nil, fmt.Errorf("commit event %d does not decode: %w", i, err)
-		}
-		if head.Seq != raw.First+uint64(i) {
-			return nil, fmt.Errorf("commit event %d has position %d, want %d", i, head.Seq, raw.First+uint64(i))
-		}
-		if head.Alliance != raw.Alliance {
-			return nil, fmt.Errorf("commit event %d belongs to alliance %q, not %q", i, head.Alliance, raw.Alliance)
-		}
 		c.Events[i] = []byte(e)
 	}
+	if err := c.checkEvents(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// Validate refuses a commit that could not be stored faithfully, one that
+// would not read back as the same id and event bytes at the same positions
+// (readers would quarantine it after the writer was told it was stored).
+// Every Store calls it before appending.
+func (c *Commit) Validate() error {
+	if c == nil {
+		return fmt.Errorf("nil commit: %w", ErrInvalid)
+	}
+	if !ValidAllianceID(c.Alliance) {
+		return fmt.Errorf("commit %s: alliance id %q: %w", c.ID, c.Alliance, ErrInvalid)
+	}
+	if c.ID == "" || len(c.ID) > 128 {
+		return fmt.Errorf("commit id %q must have 1 to 128 bytes: %w", c.ID, ErrInvalid)
+	}
+	for _, r := range []byte(c.ID) {
+		// The id travels in a NATS header: no spaces or control characters.
+		if r <= ' ' || r >= 0x7f || r == '"' || r == '\\' {
+			return fmt.Errorf("commit id %q must be printable ASCII without spaces or quotes: %w", c.ID, ErrInvalid)
+		}
+	}
+	if c.First == 0 {
+		return fmt.Errorf("commit %s: positions start at 1: %w", c.ID, ErrInvalid)
+	}
+	if len(c.Events) == 0 {
+		return fmt.Errorf("commit %s has no events: %w", c.ID, ErrInvalid)
+	}
+	if err := c.checkEvents(); err != nil {
+		return fmt.Errorf("commit %s: %v: %w", c.ID, err, ErrInvalid)
+	}
+	return nil
+}
+
+// checkEvents checks that each event is a JSON object, without surrounding
+// space, at its position and of the commit's alliance. It reads only the
+// head of each event: this runs on every append and every read.
+func (c *Commit) checkEvents() error {
+	for i, e := range c.Events {
+		if len(e) < 2 || e[0] != '{' || e[len(e)-1] != '}' {
+			return fmt.Errorf("commit event %d is not a JSON object without surrounding space", i)
+		}
+		seq, alliance, err := eventHead(e)
+		if err != nil {
+			return fmt.Errorf("commit event %d: %w", i, err)
+		}
+		if want := c.First + uint64(i); seq != want {
+			return fmt.Errorf("commit event %d has position %d, want %d", i, seq, want)
+		}
+		if alliance != c.Alliance {
+			return fmt.Errorf("commit event %d belongs to alliance %q, not %q", i, alliance, c.Alliance)
+		}
+	}
+	return nil
+}
+
+// eventHead reads an event's "seq" and "alliance" members, stopping as soon
+// as it has both (they come first in events the writer encodes).
+func eventHead(e []byte) (seq uint64, alliance string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(e))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return 0, "", fmt.Errorf("event is not a JSON object")
+	}
+	var haveSeq, haveAlliance bool
+	for dec.More() && !(haveSeq && haveAlliance) {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, "", fmt.Errorf("event does not decode: %w", err)
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "seq":
+			if err := dec.Decode(&seq); err != nil {
+				return 0, "", fmt.Errorf("event seq: %w", err)
+			}
+			haveSeq = true
+		case "alliance":
+			if err := dec.Decode(&alliance); err != nil {
+				return 0, "", fmt.Errorf("event alliance: %w", err)
+			}
+			haveAlliance = true
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return 0, "", fmt.Errorf("event does not decode: %w", err)
+			}
+		}
+	}
+	if !haveSeq || !haveAlliance {
+		return 0, "", fmt.Errorf("event has no seq or alliance")
+	}
+	return seq, alliance, nil
 }

@@ -108,6 +108,63 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 	}
 }
 
+// AppendInOrder appends requests that depend on each other (an import, the
+// sample alliance) in their order without waiting for each commit: they are
+// queued together, so group commit packs them. Each request is still atomic
+// on its own; the receipts come back in order, and the first error stops
+// the wait (requests after a failed one are validated on their own and
+// usually fail too).
+func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress func(done int)) ([]Receipt, error) {
+	now := w.opts.Now()
+	ps := make([]*pending, len(reqs))
+	for i, req := range reqs {
+		if err := req.Validate(now); err != nil {
+			return nil, fmt.Errorf("request %d: %w", i, err)
+		}
+		p := &pending{ctx: ctx, req: req, done: make(chan result, 1)}
+		if req.IdempotencyKey != "" {
+			d, err := req.digest()
+			if err != nil {
+				return nil, err
+			}
+			p.digest = d
+		}
+		ps[i] = p
+	}
+	receipts := make([]Receipt, 0, len(reqs))
+	next := 0 // requests handed to a writer
+	for len(receipts) < len(reqs) {
+		// Keep a bounded window in flight so progress is steady and memory flat.
+		for next < len(reqs) && next-len(receipts) < 4096 {
+			aw, err := w.allianceWriter(reqs[next].Alliance)
+			if err != nil {
+				return receipts, err
+			}
+			select {
+			case aw.queue <- ps[next]:
+				next++
+			case <-ctx.Done():
+				return receipts, ctx.Err()
+			case <-w.stop:
+				return receipts, ErrClosed
+			}
+		}
+		select {
+		case r := <-ps[len(receipts)].done:
+			if r.err != nil {
+				return receipts, fmt.Errorf("request %d (%s): %w", len(receipts), reqs[len(receipts)].IdempotencyKey, r.err)
+			}
+			receipts = append(receipts, r.receipt)
+			if progress != nil {
+				progress(len(receipts))
+			}
+		case <-ctx.Done():
+			return receipts, ctx.Err()
+		}
+	}
+	return receipts, nil
+}
+
 // Last returns the position of an alliance's last event as the writer knows
 // it, loading the alliance from the store if needed.
 func (w *Writer) Last(ctx context.Context, alliance string) (uint64, error) {

@@ -35,7 +35,7 @@ func New() *Store {
 
 // Append implements ledger.Store.
 func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
-	if err := validate(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

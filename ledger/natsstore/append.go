@@ -18,7 +18,7 @@ import (
 // tell (ctx ended while the server was unreachable) the error says the
 // outcome is unknown: the caller must read the log to find out.
 func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
-	if err := validate(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return err
 	}
 	data := ledger.MarshalCommit(c)
@@ -42,12 +42,15 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 	if err != nil {
 		return err
 	}
+	// The cached tail is good enough to publish with: if another writer
+	// moved the stream on, the server refuses the expected sequence. It is
+	// not good enough to refuse a commit: that takes a fresh look.
+	fresh := false
 	if !a.tailOK {
-		// Later appends trust the cached tail: the expected-sequence check
-		// tells us if another writer moved it.
 		if err := s.refresh(ctx, a, st); err != nil {
 			return err
 		}
+		fresh = true
 	}
 
 	if err := ctx.Err(); err != nil {
@@ -56,7 +59,14 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 	wait := newBackoff()
 	for {
 		if a.tail.next != c.First {
-			return &ledger.ConflictError{Alliance: c.Alliance, Want: c.First, Next: a.tail.next}
+			if fresh {
+				return &ledger.ConflictError{Alliance: c.Alliance, Want: c.First, Next: a.tail.next}
+			}
+			if err := s.refresh(ctx, a, st); err != nil {
+				return err
+			}
+			fresh = true
+			continue
 		}
 		expect := a.tail.lastSeq
 		ack, err := s.js.PublishMsg(ctx, &nats.Msg{Subject: Subject(c.Alliance), Data: data},
@@ -107,6 +117,7 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 			if err := s.refresh(ctx, a, st); err != nil {
 				return err
 			}
+			fresh = true
 		case landedNothing:
 			if wrongSeq {
 				// The stream is not where we thought, yet expect+1 is empty:
@@ -114,6 +125,7 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 				if err := s.refresh(ctx, a, st); err != nil {
 					return err
 				}
+				fresh = true
 				continue
 			}
 			// Not stored (yet): publish the same message again. The msg id
@@ -145,7 +157,7 @@ func headerBytes(id string) int {
 
 // createStream creates id's stream for its first commit.
 func (s *Store) createStream(ctx context.Context, a *alliance) (jetstream.Stream, error) {
-	st, err := s.js.CreateStream(ctx, streamConfig(a.id, s.opts.Replicas))
+	st, err := s.js.CreateStream(ctx, StreamConfig(a.id, s.opts.Replicas))
 	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		// It exists with another config: an operator may have changed, say,
 		// its replicas. Use it as it is rather than undo that.
@@ -196,6 +208,8 @@ func (s *Store) landed(ctx context.Context, a *alliance, st jetstream.Stream, c 
 			return landedOther, nil
 		case errors.Is(err, jetstream.ErrMsgNotFound):
 			return landedNothing, nil
+		case errors.Is(err, nats.ErrConnectionClosed):
+			return 0, fmt.Errorf("%w: %w", errOutcomeUnknown, err)
 		case errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrNoResponders):
 			// A direct get on a deleted stream finds no responders.
 			if _, ierr := st.Info(ctx); errors.Is(ierr, jetstream.ErrStreamNotFound) {

@@ -115,9 +115,9 @@ func New(nc *nats.Conn, opts Options) (*Store, error) {
 	return &Store{nc: nc, js: js, opts: opts, log: log, alliances: make(map[string]*alliance)}, nil
 }
 
-// streamConfig is the configuration of an alliance's stream: nothing may
+// StreamConfig is the configuration of an alliance's stream: nothing may
 // ever be removed from it, by limits or by hand.
-func streamConfig(id string, replicas int) jetstream.StreamConfig {
+func StreamConfig(id string, replicas int) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:              StreamName(id),
 		Description:       "alliance ledger " + id,
@@ -186,6 +186,9 @@ func (s *Store) setStream(a *alliance, st jetstream.Stream) {
 // Last implements ledger.Store. It reads the stream each time, so it sees
 // appends made by other processes.
 func (s *Store) Last(ctx context.Context, id string) (uint64, error) {
+	if !ledger.ValidAllianceID(id) {
+		return 0, nil // no stream can hold it
+	}
 	a := s.alliance(id)
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -55,10 +55,10 @@ func commitAt(ctx context.Context, id string, st jetstream.Stream, seq uint64) (
 //
 // Starting from the cached tail (or the empty log), it walks back from the
 // stream's last message over messages that are not commits to the last
-// commit whose First follows the commit before it. That is the commit a
-// reader, going forward, accepts last, unless someone forged commits
-// complete with their Nats-Msg-Id header: a forged commit whose First does
-// not fit is stepped over, but only its immediate predecessor is checked.
+// commit, and checks that it follows the commit before it. It nearly always
+// does: only commits forged complete with their Nats-Msg-Id header can
+// break the order, and then the tail is settled the way readers settle it,
+// by scanning forward.
 func (s *Store) refresh(ctx context.Context, a *alliance, st jetstream.Stream) error {
 	info, err := st.Info(ctx)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
@@ -75,33 +75,42 @@ func (s *Store) refresh(ctx context.Context, a *alliance, st jetstream.Stream) e
 		// What we knew still holds: messages are never removed.
 		base = a.tail
 	}
-	if last == base.lastSeq {
-		a.tail, a.tailOK = base, true
-		return nil
+	next, ok, err := walkBack(ctx, a.id, st, base, last)
+	if err != nil {
+		return err
 	}
-	floor := base.lastSeq
-	if info.State.FirstSeq > 1 {
-		floor = max(floor, info.State.FirstSeq-1)
-	}
-	var cand *ledger.Commit
-	for seq := last; seq > floor; seq-- {
-		c, _, err := commitAt(ctx, a.id, st, seq)
-		if err != nil {
+	if !ok {
+		s.log.Warn("ledger: last commit does not follow its predecessor; scanning the stream for the tail",
+			"alliance", a.id, "from_seq", base.lastSeq+1, "to_seq", last)
+		ignore := func(uint64, string) {} // readers report them
+		if next, err = s.scan(ctx, a.id, st, base.lastSeq+1, base.next, last, nil, ignore); err != nil {
 			return err
 		}
-		if c == nil {
-			continue
-		}
-		if cand != nil && c.Last()+1 == cand.First {
-			a.tail, a.tailOK = tail{lastSeq: last, next: cand.Last() + 1}, true
-			return nil
-		}
-		cand = c
-	}
-	next := base.next
-	if cand != nil && cand.First == base.next {
-		next = cand.Last() + 1
 	}
 	a.tail, a.tailOK = tail{lastSeq: last, next: next}, true
 	return nil
+}
+
+// walkBack returns the position after the last commit stored after base,
+// up to sequence last, and whether that commit follows the commit (or the
+// base) before it.
+func walkBack(ctx context.Context, id string, st jetstream.Stream, base tail, last uint64) (next uint64, ok bool, err error) {
+	var top *ledger.Commit
+	for seq := last; seq > base.lastSeq; seq-- {
+		c, _, err := commitAt(ctx, id, st, seq)
+		if err != nil {
+			return 0, false, err
+		}
+		switch {
+		case c == nil:
+		case top == nil:
+			top = c
+		default:
+			return top.Last() + 1, c.Last()+1 == top.First, nil
+		}
+	}
+	if top == nil {
+		return base.next, true, nil
+	}
+	return top.Last() + 1, top.First == base.next, nil
 }

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/ledger/natsstore"
+)
+
+// storeFlags are the flags of every command that opens the ledger.
+type storeFlags struct {
+	data       string
+	natsURL    string
+	natsListen string
+	replicas   int
+	verbose    bool
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	def := getenv("ALLIANCE_DATA")
+	if def == "" {
+		def = "alliance-data"
+	}
+	fs.StringVar(&f.data, "data", def, "data directory (embedded NATS JetStream files, keys); default $ALLIANCE_DATA or ./alliance-data")
+	fs.StringVar(&f.natsURL, "nats-url", getenv("ALLIANCE_NATS_URL"), "use the NATS server at this URL instead of the embedded one")
+	fs.StringVar(&f.natsListen, "nats-listen", "", "let the embedded NATS server listen on host:port (for the nats CLI); by default it accepts no outside connection")
+	fs.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating an alliance's stream on a NATS cluster")
+	fs.BoolVar(&f.verbose, "v", false, "log debug details to stderr")
+}
+
+// ledgerConn is an opened ledger: the store and what must be closed.
+type ledgerConn struct {
+	store    *natsstore.Store
+	nc       *nats.Conn
+	embedded *natsstore.Embedded
+	logger   *slog.Logger
+	quarantined int
+}
+
+func (f *storeFlags) open(ctx context.Context, e *env) (*ledgerConn, error) {
+	level := slog.LevelWarn
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	lc := &ledgerConn{logger: logger}
+	if f.natsURL != "" {
+		nc, err := natsstore.Connect(f.natsURL)
+		if err != nil {
+			return nil, fmt.Errorf("connect to NATS at %s: %w", f.natsURL, err)
+		}
+		lc.nc = nc
+	} else {
+		dir := filepath.Join(f.data, "jetstream")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		emb, err := natsstore.StartEmbedded(dir, f.natsListen, logger)
+		if err != nil {
+			return nil, fmt.Errorf("start embedded NATS in %s: %w", dir, err)
+		}
+		lc.embedded = emb
+		if f.natsListen != "" {
+			fmt.Fprintf(e.stderr, "embedded NATS listening at %s\n", emb.ClientURL())
+		}
+		nc, err := emb.Connect()
+		if err != nil {
+			emb.Shutdown()
+			return nil, fmt.Errorf("connect to embedded NATS: %w", err)
+		}
+		lc.nc = nc
+	}
+	st, err := natsstore.New(lc.nc, natsstore.Options{
+		Replicas: f.replicas,
+		Logger:   logger,
+		OnQuarantine: func(q natsstore.Quarantined) {
+			lc.quarantined++
+		},
+	})
+	if err != nil {
+		lc.Close()
+		return nil, err
+	}
+	lc.store = st
+	return lc, nil
+}
+
+func (lc *ledgerConn) Close() {
+	if lc.nc != nil {
+		lc.nc.Drain()
+		lc.nc.Close()
+	}
+	if lc.embedded != nil {
+		lc.embedded.Shutdown()
+	}
+}
+
+var _ ledger.Store = (*natsstore.Store)(nil)
+
+// where describes the ledger location for messages.
+func (f *storeFlags) where() string {
+	if f.natsURL != "" {
+		return "NATS at " + f.natsURL
+	}
+	return f.data
+}
