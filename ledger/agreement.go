@@ -180,7 +180,8 @@ type AgreementSigned struct{ Agreement }
 func (*AgreementSigned) EventType() string       { return TypeAgreementSigned }
 func (*AgreementSigned) aggregate(uint64) string { return "agreement" }
 func (p *AgreementSigned) Validate() error       { return p.validate() }
-func (p *AgreementSigned) decide(s *State, _ *decideContext) error {
+func (p *AgreementSigned) decide(s *State, c *decideContext) error {
+	c.derived = p.Version == 0 // the writer numbers versions
 	return p.Agreement.decide(s, true)
 }
 func (p *AgreementSigned) apply(s *State, _ *Event) { p.Agreement.apply(s) }
@@ -200,7 +201,8 @@ func (p *AgreementAmended) Validate() error {
 	}
 	return validateText("payload.reason", p.Reason, true, 2000)
 }
-func (p *AgreementAmended) decide(s *State, _ *decideContext) error {
+func (p *AgreementAmended) decide(s *State, c *decideContext) error {
+	c.derived = p.Version == 0
 	return p.Agreement.decide(s, false)
 }
 func (p *AgreementAmended) apply(s *State, _ *Event) { p.Agreement.apply(s) }

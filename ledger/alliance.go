@@ -126,6 +126,7 @@ func (p *AllianceFounded) decide(s *State, c *decideContext) error {
 	}
 	if p.TimeZone == "" {
 		p.TimeZone = DefaultTimeZone
+		c.derived = true
 	}
 	return nil
 }

@@ -129,25 +129,34 @@ func (c *Command) validate(now time.Time) error {
 	return c.Payload.Validate()
 }
 
-// digest is the SHA-256 of the request's body (actor and commands), which an
-// idempotency key is bound to.
-func (r *Request) digest() (string, error) {
-	type cmd struct {
-		Type       string    `json:"type"`
-		OccurredAt time.Time `json:"occurred_at"`
-		Payload    Payload   `json:"payload"`
-	}
-	body := struct {
-		Actor    string `json:"actor"`
-		Commands []cmd  `json:"commands"`
-	}{Actor: r.Actor, Commands: make([]cmd, len(r.Commands))}
+// encodePayloads encodes each command's payload as submitted. The writer
+// reuses these bytes unless deciding fills in derived fields, so most of the
+// encoding happens on the callers' goroutines, not the writer's.
+func (r *Request) encodePayloads() ([][]byte, error) {
+	out := make([][]byte, len(r.Commands))
 	for i, c := range r.Commands {
-		body.Commands[i] = cmd{c.Type, c.OccurredAt.UTC(), c.Payload}
+		b, err := marshal(c.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s payload: %w", c.Type, err)
+		}
+		out[i] = b
 	}
-	b, err := marshal(body)
-	if err != nil {
-		return "", err
+	return out, nil
+}
+
+// digest is the SHA-256 of the request's body (actor, and each command's
+// type, business time and payload), which an idempotency key is bound to.
+func (r *Request) digest(payloads [][]byte) string {
+	h := sha256.New()
+	h.Write([]byte(r.Actor))
+	h.Write([]byte{0})
+	for i, c := range r.Commands {
+		h.Write([]byte(c.Type))
+		h.Write([]byte{0})
+		h.Write(c.OccurredAt.UTC().AppendFormat(nil, time.RFC3339Nano))
+		h.Write([]byte{0})
+		h.Write(payloads[i])
+		h.Write([]byte{0})
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(h.Sum(nil))
 }

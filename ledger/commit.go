@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 )
 
@@ -52,10 +51,23 @@ func MarshalCommit(c *Commit) []byte {
 	return b
 }
 
-var allianceIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-
-// ValidAllianceID reports whether id can name an alliance (and its stream).
-func ValidAllianceID(id string) bool { return allianceIDPattern.MatchString(id) }
+// ValidAllianceID reports whether id can name an alliance (and its stream):
+// ^[a-z0-9][a-z0-9_-]{0,62}$.
+func ValidAllianceID(id string) bool {
+	if len(id) == 0 || len(id) > 63 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case i > 0 && (c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // UnmarshalCommit decodes and checks a commit's framing: a message that is
 // not a well-formed commit (say, one published by hand with the nats CLI) is
@@ -151,9 +163,13 @@ func (c *Commit) checkEvents() error {
 	return nil
 }
 
-// eventHead reads an event's "seq" and "alliance" members, stopping as soon
-// as it has both (they come first in events the writer encodes).
+// eventHead reads an event's "seq" and "alliance" members. Events the
+// writer encodes start with them in a fixed order, which a strict scanner
+// reads without allocating; anything else goes through encoding/json.
 func eventHead(e []byte) (seq uint64, alliance string, err error) {
+	if seq, alliance, ok := canonicalHead(e); ok {
+		return seq, alliance, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(e))
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
@@ -188,4 +204,74 @@ func eventHead(e []byte) (seq uint64, alliance string, err error) {
 		return 0, "", fmt.Errorf("event has no seq or alliance")
 	}
 	return seq, alliance, nil
+}
+
+// canonicalHead parses the head the writer always produces:
+// {"id":"…","seq":N,"type":"…","v":N,"alliance":"…", reading each member
+// strictly in sequence, so a match is exactly what a JSON parser would see.
+func canonicalHead(e []byte) (seq uint64, alliance string, ok bool) {
+	rest, ok := cutPrefix(e, `{"id":`)
+	if rest, ok = skipPlainString(rest); !ok {
+		return 0, "", false
+	}
+	if rest, ok = cutPrefix(rest, `,"seq":`); !ok {
+		return 0, "", false
+	}
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' && n < 19 {
+		seq = seq*10 + uint64(rest[n]-'0')
+		n++
+	}
+	if n == 0 || (rest[0] == '0' && n > 1) {
+		return 0, "", false
+	}
+	rest = rest[n:]
+	if rest, ok = cutPrefix(rest, `,"type":`); !ok {
+		return 0, "", false
+	}
+	if rest, ok = skipPlainString(rest); !ok {
+		return 0, "", false
+	}
+	if rest, ok = cutPrefix(rest, `,"v":`); !ok {
+		return 0, "", false
+	}
+	n = 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' && n < 10 {
+		n++
+	}
+	if n == 0 {
+		return 0, "", false
+	}
+	if rest, ok = cutPrefix(rest[n:], `,"alliance":`); !ok {
+		return 0, "", false
+	}
+	start := rest
+	if rest, ok = skipPlainString(rest); !ok {
+		return 0, "", false
+	}
+	return seq, string(start[1 : len(start)-len(rest)-1]), true
+}
+
+func cutPrefix(b []byte, p string) ([]byte, bool) {
+	if len(b) < len(p) || string(b[:len(p)]) != p {
+		return b, false
+	}
+	return b[len(p):], true
+}
+
+// skipPlainString skips a JSON string with no escapes and no control
+// characters (ids, type names and alliance ids never need them).
+func skipPlainString(b []byte) ([]byte, bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return b, false
+	}
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return b[i+1:], true
+		case c == '\\' || c < 0x20:
+			return b, false
+		}
+	}
+	return b, false
 }

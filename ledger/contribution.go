@@ -92,7 +92,9 @@ func (p *ContributionRecorded) Validate() error {
 	return p.Evidence.validate("payload.evidence")
 }
 
-func (p *ContributionRecorded) decide(s *State, _ *decideContext) error {
+func (p *ContributionRecorded) decide(s *State, c *decideContext) error {
+	before := *p
+	defer func() { c.derived = *p != before }()
 	if err := s.activeMember("payload.member", p.Member); err != nil {
 		return err
 	}

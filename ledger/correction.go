@@ -142,6 +142,7 @@ func (p *EntryCorrected) decide(s *State, c *decideContext) error {
 		return err
 	}
 	p.Replacement, p.typed = raw, typed
+	c.derived = true // the replacement is stored in canonical form
 	return nil
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
+	"strings"
 )
 
 // Money is an exact amount in the minor unit of an ISO 4217 currency
@@ -35,7 +35,6 @@ var currencyExponent = map[string]int{
 	"ILS": 2, "PKR": 2, "KZT": 2, "UZS": 2, "MNT": 2, "LAK": 2, "KHR": 2,
 }
 
-var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // CurrencyExponent returns the minor-unit exponent of an accepted currency.
 func CurrencyExponent(code string) (int, bool) {
@@ -44,10 +43,10 @@ func CurrencyExponent(code string) (int, bool) {
 }
 
 func validateCurrency(field, code string) error {
-	if !currencyPattern.MatchString(code) {
-		return invalid(field, "currency must be a three-letter ISO 4217 code, got %q", code)
-	}
 	if _, ok := currencyExponent[code]; !ok {
+		if len(code) != 3 || strings.ToUpper(code) != code {
+			return invalid(field, "currency must be a three-letter ISO 4217 code, got %q", code)
+		}
 		return invalid(field, "currency %q is not an accepted ISO 4217 currency", code)
 	}
 	return nil

@@ -145,9 +145,14 @@ func (s *State) rollback(mark int) {
 }
 
 // commit forgets the journal: the mutations are in the log for good.
-func (s *State) commit() {
-	clear(s.journal)
-	s.journal = s.journal[:0]
+func (s *State) commit() { s.forget(len(s.journal)) }
+
+// forget drops the oldest n journal entries: those mutations are in the
+// log for good, while later ones may still be undone.
+func (s *State) forget(n int) {
+	k := copy(s.journal, s.journal[n:])
+	clear(s.journal[k:])
+	s.journal = s.journal[:k]
 }
 
 // setMap sets m[k] = v and journals how to undo it.
@@ -231,4 +236,7 @@ type decideContext struct {
 	occurredAt time.Time
 	now        time.Time
 	seq        uint64 // the position the event will get
+	// derived is set by decide when it filled in fields, so the payload
+	// must be encoded again rather than reusing the caller's encoding.
+	derived bool
 }

@@ -79,13 +79,9 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 	if err := req.Validate(w.opts.Now()); err != nil {
 		return Receipt{}, err
 	}
-	p := &pending{ctx: ctx, req: req, done: make(chan result, 1)}
-	if req.IdempotencyKey != "" {
-		d, err := req.digest()
-		if err != nil {
-			return Receipt{}, fmt.Errorf("digest request: %w", err)
-		}
-		p.digest = d
+	p, err := newPending(ctx, req)
+	if err != nil {
+		return Receipt{}, err
 	}
 	aw, err := w.allianceWriter(req.Alliance)
 	if err != nil {
@@ -121,13 +117,9 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 		if err := req.Validate(now); err != nil {
 			return nil, fmt.Errorf("request %d: %w", i, err)
 		}
-		p := &pending{ctx: ctx, req: req, done: make(chan result, 1)}
-		if req.IdempotencyKey != "" {
-			d, err := req.digest()
-			if err != nil {
-				return nil, err
-			}
-			p.digest = d
+		p, err := newPending(ctx, req)
+		if err != nil {
+			return nil, err
 		}
 		ps[i] = p
 	}
@@ -208,15 +200,29 @@ func (w *Writer) allianceWriter(id string) (*allianceWriter, error) {
 }
 
 type pending struct {
-	ctx    context.Context
-	req    Request
-	digest string
+	ctx      context.Context
+	req      Request
+	payloads [][]byte // each command's payload as submitted, encoded
+	digest   string
 	done   chan result
 	// leader is an earlier request in the same commit with the same
 	// idempotency key and body; this one gets its receipt.
-	leader *pending
-	first  uint64
-	last   uint64
+	leader   *pending
+	first    uint64
+	last     uint64
+	attempts int // commits that failed with a conflict
+}
+
+func newPending(ctx context.Context, req Request) (*pending, error) {
+	payloads, err := req.encodePayloads()
+	if err != nil {
+		return nil, err
+	}
+	p := &pending{ctx: ctx, req: req, payloads: payloads, done: make(chan result, 1)}
+	if req.IdempotencyKey != "" {
+		p.digest = req.digest(payloads)
+	}
+	return p, nil
 }
 
 type result struct {
@@ -233,31 +239,77 @@ type allianceWriter struct {
 	loaded  bool
 	queue   chan *pending
 	inspect chan chan uint64
-	carry   []*pending // requests that did not fit in the last commit
+	carry   []*pending // requests to decide before the queue's (did not fit, or must be retried)
+
+	// The pipeline: commits decided but not yet acknowledged, oldest first.
+	// While one is being written and fsynced, the next is decided on top of
+	// the speculative state and waits its turn, so deciding overlaps the
+	// disk. The publisher goroutine appends them in order.
+	flight  []*inflight
+	publish chan *inflight
+	results chan *inflight
+	epoch   uint64 // increases when a commit fails; later commits of the old epoch are void
 }
+
+// inflight is a commit on its way to the store.
+type inflight struct {
+	commit     *Commit
+	accepted   []*pending
+	recordedAt time.Time
+	mark       int    // the state's journal before this commit's decisions
+	epoch      uint64 // the writer's epoch when it was decided
+	err        error  // the store's answer
+}
+
+// pipelineDepth is how many commits may be on their way at once: one being
+// written, one waiting. More would not help: appends to one stream are
+// serial, each expecting the previous one's sequence.
+const pipelineDepth = 2
 
 func (aw *allianceWriter) run() {
 	defer aw.w.wg.Done()
+	aw.publish = make(chan *inflight, pipelineDepth)
+	aw.results = make(chan *inflight, pipelineDepth)
+	pubDone := make(chan struct{})
+	go aw.publisher(pubDone)
+	defer func() {
+		close(aw.publish)
+		<-pubDone
+	}()
 	for {
+		// A full pipeline only waits for the store.
+		if len(aw.flight) >= pipelineDepth {
+			aw.settle(<-aw.results)
+			continue
+		}
 		var batch []*pending
 		if len(aw.carry) > 0 {
 			batch, aw.carry = aw.carry, nil
 		} else {
 			select {
+			case f := <-aw.results:
+				aw.settle(f)
+				continue
 			case p := <-aw.queue:
 				batch = append(batch, p)
 			case ch := <-aw.inspect:
+				for len(aw.flight) > 0 {
+					aw.settle(<-aw.results)
+				}
 				if err := aw.load(); err != nil {
 					aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
 				}
 				ch <- aw.state.Last()
 				continue
 			case <-aw.w.stop:
+				for len(aw.flight) > 0 {
+					aw.settle(<-aw.results)
+				}
 				aw.drain()
 				return
 			}
 		}
-		// Take everything that queued while the last commit was written.
+		// Take everything that queued while the last commit was decided.
 	fill:
 		for len(batch) < aw.w.opts.MaxCommitEvents {
 			select {
@@ -267,14 +319,36 @@ func (aw *allianceWriter) run() {
 				break fill
 			}
 		}
-		aw.process(batch)
+		aw.launch(batch)
 	}
 }
+
+// publisher appends the pipeline's commits in order. After a failure it
+// refuses the commits of the same epoch that follow: they were decided on a
+// state that assumed the failed commit.
+func (aw *allianceWriter) publisher(done chan<- struct{}) {
+	defer close(done)
+	var failed uint64 // epoch+1 of the last failure, 0 if none
+	for f := range aw.publish {
+		if failed == f.epoch+1 {
+			f.err = errAborted
+		} else {
+			f.err = aw.w.store.Append(context.Background(), f.commit)
+			if f.err != nil {
+				failed = f.epoch + 1
+			}
+		}
+		aw.results <- f
+	}
+}
+
+var errAborted = errors.New("an earlier commit failed")
 
 func (aw *allianceWriter) drain() {
 	for _, p := range aw.carry {
 		p.reply(Receipt{}, ErrClosed)
 	}
+	aw.carry = nil
 	for {
 		select {
 		case p := <-aw.queue:
@@ -283,6 +357,106 @@ func (aw *allianceWriter) drain() {
 			return
 		}
 	}
+}
+
+// launch decides a batch and sends its commit down the pipeline.
+func (aw *allianceWriter) launch(batch []*pending) {
+	if !aw.loaded {
+		if len(aw.flight) > 0 {
+			// Catching up needs a quiet pipeline; settle it first.
+			aw.carry = append(batch, aw.carry...)
+			aw.settle(<-aw.results)
+			return
+		}
+		if err := aw.load(); err != nil {
+			aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
+			for _, p := range batch {
+				p.reply(Receipt{}, err)
+			}
+			return
+		}
+	}
+	mark := aw.state.mark()
+	commit, accepted, recordedAt := aw.decide(batch)
+	if commit == nil {
+		return
+	}
+	f := &inflight{commit: commit, accepted: accepted, recordedAt: recordedAt, mark: mark, epoch: aw.epoch}
+	aw.flight = append(aw.flight, f)
+	aw.publish <- f
+}
+
+// maxConflictRetries bounds how often one request is retried after other
+// writers moved the log on.
+const maxConflictRetries = 100
+
+// settle handles the store's answer for the oldest commit in flight.
+func (aw *allianceWriter) settle(f *inflight) {
+	if f != aw.flight[0] {
+		panic("ledger: commits settled out of order")
+	}
+	aw.flight = aw.flight[1:]
+	if f.err == nil {
+		// The commit's effects are in the log: forget how to undo them.
+		upTo := len(aw.state.journal)
+		if len(aw.flight) > 0 {
+			upTo = aw.flight[0].mark
+		}
+		aw.state.forget(upTo)
+		for _, fl := range aw.flight {
+			fl.mark -= upTo
+		}
+		for _, p := range f.accepted {
+			p.reply(Receipt{Alliance: aw.id, First: p.first, Last: p.last, RecordedAt: f.recordedAt}, nil)
+		}
+		return
+	}
+	if errors.Is(f.err, errAborted) {
+		return // already handled with the failure that caused it
+	}
+	// The commit failed, and every later one in flight is void: undo them
+	// all, then retry their requests in order after catching up.
+	aw.epoch++
+	aw.state.rollback(f.mark)
+	retry := f.accepted
+	for _, later := range aw.flight {
+		retry = append(retry, later.accepted...)
+		<-aw.results // the publisher refuses it at once: it is of the failed epoch
+	}
+	aw.flight = aw.flight[:0]
+	err := f.err
+	if IsConflict(err) {
+		aw.w.log.Debug("append conflict, catching up", "alliance", aw.id, "err", err)
+		if lerr := aw.load(); lerr != nil {
+			err = lerr
+		} else {
+			var again []*pending
+			for _, p := range retry {
+				p.leader, p.first, p.last = nil, 0, 0
+				if p.attempts++; p.attempts > maxConflictRetries {
+					p.reply(Receipt{}, fmt.Errorf("append to alliance %s: gave up after %d conflicts: %w", aw.id, maxConflictRetries, f.err))
+					continue
+				}
+				again = append(again, p)
+			}
+			aw.carry = append(again, aw.carry...)
+			return
+		}
+	}
+	aw.w.log.Error("append commit", "alliance", aw.id, "events", len(f.commit.Events), "err", err)
+	for _, p := range f.accepted {
+		p.reply(Receipt{}, fmt.Errorf("append to alliance %s: %w", aw.id, err))
+	}
+	// Requests of the void later commits did nothing wrong: retry them.
+	var again []*pending
+	for _, p := range retry[len(f.accepted):] {
+		p.leader, p.first, p.last = nil, 0, 0
+		again = append(again, p)
+	}
+	aw.carry = append(again, aw.carry...)
+	// Re-read the log before the next commit, in case the store's answer
+	// hid a partial truth.
+	aw.loaded = false
 }
 
 // load reads the alliance's log into the state on first use, and catches
@@ -305,68 +479,6 @@ func (aw *allianceWriter) load() error {
 	}
 	aw.loaded = true
 	return nil
-}
-
-// maxConflictRetries bounds how often one batch is retried after other
-// writers moved the log on.
-const maxConflictRetries = 100
-
-func (aw *allianceWriter) process(batch []*pending) {
-	if !aw.loaded {
-		if err := aw.load(); err != nil {
-			aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
-			for _, p := range batch {
-				p.reply(Receipt{}, err)
-			}
-			return
-		}
-	}
-	for attempt := 0; ; attempt++ {
-		mark := aw.state.mark()
-		commit, accepted, recordedAt := aw.decide(batch)
-		if commit == nil {
-			return
-		}
-		err := aw.w.store.Append(context.Background(), commit)
-		if err == nil {
-			aw.state.commit()
-			for _, p := range accepted {
-				p.reply(Receipt{Alliance: aw.id, First: p.first, Last: p.last, RecordedAt: recordedAt}, nil)
-			}
-			return
-		}
-		aw.state.rollback(mark)
-		if IsConflict(err) && attempt < maxConflictRetries {
-			// Another writer appended: catch up, then re-validate everything.
-			aw.w.log.Debug("append conflict, catching up", "alliance", aw.id, "err", err)
-			if lerr := aw.load(); lerr != nil {
-				err = lerr
-			} else {
-				batch = stillWaiting(accepted)
-				continue
-			}
-		}
-		aw.w.log.Error("append commit", "alliance", aw.id, "events", len(commit.Events), "err", err)
-		for _, p := range accepted {
-			p.reply(Receipt{}, fmt.Errorf("append to alliance %s: %w", aw.id, err))
-		}
-		// The store's answer was definitive, but re-read to be sure the
-		// state matches the log before the next commit.
-		aw.loaded = false
-		return
-	}
-}
-
-// stillWaiting returns the requests to retry after a conflict: those that
-// were accepted into the failed commit, in their order. (Requests carried
-// over stay in aw.carry.)
-func stillWaiting(accepted []*pending) []*pending {
-	out := make([]*pending, 0, len(accepted))
-	for _, p := range accepted {
-		p.leader, p.first, p.last = nil, 0, 0
-		out = append(out, p)
-	}
-	return out
 }
 
 // decide validates the batch in order against the state, applying each
@@ -461,8 +573,9 @@ func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, er
 		if c.Type == TypeAllianceFounded {
 			err = nil
 		}
+		dc := decideContext{actor: p.req.Actor, occurredAt: c.OccurredAt, now: now, seq: seq}
 		if err == nil {
-			err = payload.decide(s, &decideContext{actor: p.req.Actor, occurredAt: c.OccurredAt, now: now, seq: seq})
+			err = payload.decide(s, &dc)
 		}
 		if err != nil {
 			if len(p.req.Commands) > 1 {
@@ -477,10 +590,13 @@ func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, er
 			IdempotencyKey: p.req.IdempotencyKey, CommandDigest: p.digest,
 			Payload: payload,
 		}
-		b, err := encodeEvent(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", c.Type, err)
+		raw := p.payloads[i]
+		if dc.derived {
+			if raw, err = marshal(payload); err != nil {
+				return nil, fmt.Errorf("encode %s: %w", c.Type, err)
+			}
 		}
+		b := encodeEvent(e, raw)
 		s.applyEvent(e)
 		events = append(events, b)
 	}

@@ -304,7 +304,12 @@ func TestGroupCommitIsolatesRejectedCommand(t *testing.T) {
 		_, err := w.Append(t.Context(), req("a", cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1)})))
 		errs <- err
 	}()
-	<-g.entered // commit 1 is being written; the next three queue
+	<-g.entered // commit 1 is being written
+	go func() {
+		_, err := w.Append(t.Context(), req("a2", cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1)})))
+		errs <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // commit 2 is decided and waits its turn: the pipeline is full, the next three queue
 	reqs := []ledger.Request{
 		req("b", cmd(1, &ledger.ContributionRecorded{Member: "M03", Kind: "cash", Value: cny(2)})),
 		req("bad", cmd(1, &ledger.ContributionRecorded{Member: "M99", Kind: "cash", Value: cny(3)})),
@@ -318,8 +323,10 @@ func TestGroupCommitIsolatesRejectedCommand(t *testing.T) {
 	}
 	close(g.gate)
 	wg.Wait()
-	if err := <-errs; err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 	if results[0] != nil || results[2] != nil || !errors.Is(results[1], ledger.ErrNotFound) {
 		t.Fatalf("results %v, want only the second to fail", results)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	naiveEvents := fs.Int("naive-events", 3_000, "events to publish one durable message at a time")
 	callers := fs.Int("callers", 1024, "concurrent callers of the main run")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "Usage: alliance bench append [flags]\n\nMeasures durable appends (SyncAlways) on an embedded JetStream server:")
 		fmt.Fprintln(e.stderr, "  ledger_eps     validated contribution commands through the writer, each caller waiting for its ack")
@@ -55,6 +57,17 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 		defer os.RemoveAll(d)
 		*dir = d
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	progress := func(format string, a ...any) {
 		if !*asJSON {
