@@ -241,14 +241,16 @@ type allianceWriter struct {
 	inspect chan chan uint64
 	carry   []*pending // requests to decide before the queue's (did not fit, or must be retried)
 
-	// The pipeline: commits decided but not yet acknowledged, oldest first.
-	// While one is being written and fsynced, the next is decided on top of
-	// the speculative state and waits its turn, so deciding overlaps the
-	// disk. The publisher goroutine appends them in order.
-	flight  []*inflight
-	publish chan *inflight
-	results chan *inflight
-	epoch   uint64 // increases when a commit fails; later commits of the old epoch are void
+	// While one commit is being written and fsynced by the publisher
+	// goroutine, arriving requests are decided into the next, open commit on
+	// top of the speculative state; it is sealed and sent the moment the
+	// previous one is acknowledged. So deciding overlaps the disk, and each
+	// commit takes everything that arrived while the last one was written.
+	flight   []*inflight // at most one
+	building *building   // the open commit, if any
+	full     bool        // the open commit has no room for the next request
+	publish  chan *inflight
+	results  chan *inflight
 }
 
 // inflight is a commit on its way to the store.
@@ -256,20 +258,14 @@ type inflight struct {
 	commit     *Commit
 	accepted   []*pending
 	recordedAt time.Time
-	mark       int    // the state's journal before this commit's decisions
-	epoch      uint64 // the writer's epoch when it was decided
-	err        error  // the store's answer
+	mark       int   // the state's journal before this commit's decisions
+	err        error // the store's answer
 }
-
-// pipelineDepth is how many commits may be on their way at once: one being
-// written, one waiting. More would not help: appends to one stream are
-// serial, each expecting the previous one's sequence.
-const pipelineDepth = 2
 
 func (aw *allianceWriter) run() {
 	defer aw.w.wg.Done()
-	aw.publish = make(chan *inflight, pipelineDepth)
-	aw.results = make(chan *inflight, pipelineDepth)
+	aw.publish = make(chan *inflight, 1)
+	aw.results = make(chan *inflight, 1)
 	pubDone := make(chan struct{})
 	go aw.publisher(pubDone)
 	defer func() {
@@ -277,72 +273,117 @@ func (aw *allianceWriter) run() {
 		<-pubDone
 	}()
 	for {
-		// A full pipeline only waits for the store.
-		if len(aw.flight) >= pipelineDepth {
-			aw.settle(<-aw.results)
+		if aw.building != nil && len(aw.building.commit.Events) > 0 && len(aw.flight) == 0 {
+			aw.seal()
 			continue
 		}
-		var batch []*pending
-		if len(aw.carry) > 0 {
-			batch, aw.carry = aw.carry, nil
-		} else {
-			select {
-			case f := <-aw.results:
-				aw.settle(f)
-				continue
-			case p := <-aw.queue:
-				batch = append(batch, p)
-			case ch := <-aw.inspect:
-				for len(aw.flight) > 0 {
-					aw.settle(<-aw.results)
-				}
-				if err := aw.load(); err != nil {
-					aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
-				}
-				ch <- aw.state.Last()
-				continue
-			case <-aw.w.stop:
-				for len(aw.flight) > 0 {
-					aw.settle(<-aw.results)
-				}
-				aw.drain()
-				return
-			}
+		// A full open commit takes nothing until it is sent, and catching
+		// up with the log waits until nothing is in flight.
+		quiet := len(aw.flight) == 0 && (aw.building == nil || len(aw.building.commit.Events) == 0)
+		canAdd := !aw.full && (aw.loaded || quiet)
+		// Requests that must go first (retries, or those that did not fit).
+		if len(aw.carry) > 0 && canAdd {
+			aw.addAll()
+			continue
 		}
-		// Take everything that queued while the last commit was decided.
-	fill:
-		for len(batch) < aw.w.opts.MaxCommitEvents {
-			select {
-			case p := <-aw.queue:
-				batch = append(batch, p)
-			default:
-				break fill
-			}
+		var queue chan *pending
+		if canAdd {
+			queue = aw.queue
 		}
-		aw.launch(batch)
+		var results chan *inflight
+		if len(aw.flight) > 0 {
+			results = aw.results
+		}
+		select {
+		case f := <-results:
+			aw.settle(f)
+		case p := <-queue:
+			aw.carry = append(aw.carry, p)
+			// Take everything else that queued meanwhile.
+		fill:
+			for len(aw.carry) < aw.w.opts.MaxCommitEvents {
+				select {
+				case p := <-aw.queue:
+					aw.carry = append(aw.carry, p)
+				default:
+					break fill
+				}
+			}
+			aw.addAll()
+		case ch := <-aw.inspect:
+			aw.quiesce()
+			if err := aw.load(); err != nil {
+				aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
+			}
+			ch <- aw.state.Last()
+		case <-aw.w.stop:
+			aw.quiesce()
+			aw.drain()
+			return
+		}
 	}
 }
 
-// publisher appends the pipeline's commits in order. After a failure it
-// refuses the commits of the same epoch that follow: they were decided on a
-// state that assumed the failed commit.
+// quiesce sends the open commit and waits until nothing is in flight.
+func (aw *allianceWriter) quiesce() {
+	for len(aw.flight) > 0 || (aw.building != nil && len(aw.building.commit.Events) > 0) {
+		if len(aw.flight) == 0 {
+			aw.seal()
+			continue
+		}
+		aw.settle(<-aw.results)
+	}
+}
+
+// addAll decides the carried requests into the open commit, in order,
+// until one does not fit.
+func (aw *allianceWriter) addAll() {
+	if !aw.loaded {
+		if err := aw.load(); err != nil {
+			aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
+			for _, p := range aw.carry {
+				p.reply(Receipt{}, err)
+			}
+			aw.carry = nil
+			return
+		}
+	}
+	if aw.building == nil {
+		aw.building = aw.open()
+	}
+	for i, p := range aw.carry {
+		if !aw.add(aw.building, p) {
+			aw.carry = append(aw.carry[:0:0], aw.carry[i:]...)
+			aw.full = true
+			return
+		}
+	}
+	aw.carry = aw.carry[:0]
+}
+
+// seal sends the open commit down the pipeline.
+func (aw *allianceWriter) seal() {
+	b := aw.building
+	aw.building, aw.full = nil, false
+	for _, p := range b.accepted {
+		if p.leader != nil {
+			p.first, p.last = p.leader.first, p.leader.last
+		}
+	}
+	f := &inflight{commit: b.commit, accepted: b.accepted, recordedAt: b.recordedAt, mark: b.mark}
+	aw.flight = append(aw.flight, f)
+	aw.publish <- f
+}
+
+// publisher appends the sealed commits, one at a time, so that the writer
+// goroutine can decide the next commit while this one is written.
 func (aw *allianceWriter) publisher(done chan<- struct{}) {
 	defer close(done)
-	var failed uint64 // epoch+1 of the last failure, 0 if none
 	for f := range aw.publish {
-		if failed == f.epoch+1 {
-			f.err = errAborted
-		} else {
-			f.err = aw.w.store.Append(context.Background(), f.commit)
-			if f.err != nil {
-				failed = f.epoch + 1
-			}
-		}
+		f.err = aw.w.store.Append(context.Background(), f.commit)
 		aw.results <- f
 	}
 }
-
-var errAborted = errors.New("an earlier commit failed")
 
 func (aw *allianceWriter) drain() {
 	for _, p := range aw.carry {
@@ -359,79 +400,51 @@ func (aw *allianceWriter) drain() {
 	}
 }
 
-// launch decides a batch and sends its commit down the pipeline.
-func (aw *allianceWriter) launch(batch []*pending) {
-	if !aw.loaded {
-		if len(aw.flight) > 0 {
-			// Catching up needs a quiet pipeline; settle it first.
-			aw.carry = append(batch, aw.carry...)
-			aw.settle(<-aw.results)
-			return
-		}
-		if err := aw.load(); err != nil {
-			aw.w.log.Error("load alliance state", "alliance", aw.id, "err", err)
-			for _, p := range batch {
-				p.reply(Receipt{}, err)
-			}
-			return
-		}
-	}
-	mark := aw.state.mark()
-	commit, accepted, recordedAt := aw.decide(batch)
-	if commit == nil {
-		return
-	}
-	f := &inflight{commit: commit, accepted: accepted, recordedAt: recordedAt, mark: mark, epoch: aw.epoch}
-	aw.flight = append(aw.flight, f)
-	aw.publish <- f
-}
-
 // maxConflictRetries bounds how often one request is retried after other
 // writers moved the log on.
 const maxConflictRetries = 100
 
-// settle handles the store's answer for the oldest commit in flight.
+// settle handles the store's answer for the commit in flight.
 func (aw *allianceWriter) settle(f *inflight) {
-	if f != aw.flight[0] {
-		panic("ledger: commits settled out of order")
+	if len(aw.flight) != 1 || f != aw.flight[0] {
+		panic("ledger: settled a commit that is not in flight")
 	}
-	aw.flight = aw.flight[1:]
+	aw.flight = aw.flight[:0]
+	b := aw.building
 	if f.err == nil {
-		// The commit's effects are in the log: forget how to undo them.
+		// The commit's effects are in the log: forget how to undo them
+		// (but not the open commit's, which may still be undone).
 		upTo := len(aw.state.journal)
-		if len(aw.flight) > 0 {
-			upTo = aw.flight[0].mark
+		if b != nil {
+			upTo = b.mark
+			b.mark = 0
 		}
 		aw.state.forget(upTo)
-		for _, fl := range aw.flight {
-			fl.mark -= upTo
-		}
 		for _, p := range f.accepted {
 			p.reply(Receipt{Alliance: aw.id, First: p.first, Last: p.last, RecordedAt: f.recordedAt}, nil)
 		}
 		return
 	}
-	if errors.Is(f.err, errAborted) {
-		return // already handled with the failure that caused it
-	}
-	// The commit failed, and every later one in flight is void: undo them
-	// all, then retry their requests in order after catching up.
-	aw.epoch++
+	// The commit failed, and the open commit, decided on top of it, is
+	// void: undo both, then retry their requests in order.
 	aw.state.rollback(f.mark)
-	retry := f.accepted
-	for _, later := range aw.flight {
-		retry = append(retry, later.accepted...)
-		<-aw.results // the publisher refuses it at once: it is of the failed epoch
+	var retry []*pending
+	if b != nil {
+		retry = b.accepted
+		aw.building, aw.full = nil, false
 	}
-	aw.flight = aw.flight[:0]
+	for _, p := range retry {
+		p.leader, p.first, p.last = nil, 0, 0
+	}
 	err := f.err
 	if IsConflict(err) {
+		// Another writer appended: catch up, then re-validate everything.
 		aw.w.log.Debug("append conflict, catching up", "alliance", aw.id, "err", err)
 		if lerr := aw.load(); lerr != nil {
 			err = lerr
 		} else {
-			var again []*pending
-			for _, p := range retry {
+			again := make([]*pending, 0, len(f.accepted)+len(retry))
+			for _, p := range f.accepted {
 				p.leader, p.first, p.last = nil, 0, 0
 				if p.attempts++; p.attempts > maxConflictRetries {
 					p.reply(Receipt{}, fmt.Errorf("append to alliance %s: gave up after %d conflicts: %w", aw.id, maxConflictRetries, f.err))
@@ -439,7 +452,7 @@ func (aw *allianceWriter) settle(f *inflight) {
 				}
 				again = append(again, p)
 			}
-			aw.carry = append(again, aw.carry...)
+			aw.carry = append(append(again, retry...), aw.carry...)
 			return
 		}
 	}
@@ -447,15 +460,9 @@ func (aw *allianceWriter) settle(f *inflight) {
 	for _, p := range f.accepted {
 		p.reply(Receipt{}, fmt.Errorf("append to alliance %s: %w", aw.id, err))
 	}
-	// Requests of the void later commits did nothing wrong: retry them.
-	var again []*pending
-	for _, p := range retry[len(f.accepted):] {
-		p.leader, p.first, p.last = nil, 0, 0
-		again = append(again, p)
-	}
-	aw.carry = append(again, aw.carry...)
-	// Re-read the log before the next commit, in case the store's answer
-	// hid a partial truth.
+	// The open commit's requests did nothing wrong: retry them once the
+	// state is re-read (the store's answer may hide what it holds).
+	aw.carry = append(retry, aw.carry...)
 	aw.loaded = false
 }
 
@@ -481,84 +488,83 @@ func (aw *allianceWriter) load() error {
 	return nil
 }
 
-// decide validates the batch in order against the state, applying each
-// accepted request's events speculatively, and builds the commit. Rejected
-// requests are answered here; requests that do not fit are carried over.
-func (aw *allianceWriter) decide(batch []*pending) (*Commit, []*pending, time.Time) {
+// building is the open commit: requests decided while the previous commit
+// is being written, in arrival order, applied to the state speculatively.
+type building struct {
+	commit     *Commit
+	accepted   []*pending
+	byKey      map[string]*pending
+	size       int
+	mark       int // the state's journal before the first decision
+	recordedAt time.Time
+}
+
+func (aw *allianceWriter) open() *building {
 	s := aw.state
 	now := aw.w.opts.Now().UTC()
 	if now.Before(s.lastRecordedAt) {
 		now = s.lastRecordedAt // recorded time never goes backwards in a log
 	}
-	commit := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
-	size := commit.Size()
-	var accepted []*pending
-	byKey := map[string]*pending{}
-	for i, p := range batch {
-		if err := p.ctx.Err(); err != nil {
-			p.reply(Receipt{}, err)
-			continue
-		}
-		if key := p.req.IdempotencyKey; key != "" {
-			if rec, ok := s.keys[key]; ok {
-				if rec.Digest != p.digest {
-					p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request (positions %d-%d)", key, rec.First, rec.Last))
-				} else {
-					p.reply(Receipt{Alliance: aw.id, First: rec.First, Last: rec.Last, Duplicate: true}, nil)
-				}
-				continue
+	c := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
+	return &building{commit: c, byKey: map[string]*pending{}, size: c.Size(), mark: s.mark(), recordedAt: now}
+}
+
+// add decides one request into the open commit. It answers rejected
+// requests at once and returns false, leaving the state as it was, when
+// the request does not fit: it goes into the next commit.
+func (aw *allianceWriter) add(b *building, p *pending) bool {
+	s := aw.state
+	if err := p.ctx.Err(); err != nil {
+		p.reply(Receipt{}, err)
+		return true
+	}
+	if key := p.req.IdempotencyKey; key != "" {
+		if rec, ok := s.keys[key]; ok {
+			if rec.Digest != p.digest {
+				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request (positions %d-%d)", key, rec.First, rec.Last))
+			} else {
+				p.reply(Receipt{Alliance: aw.id, First: rec.First, Last: rec.Last, Duplicate: true}, nil)
 			}
-			if l, ok := byKey[key]; ok {
-				if l.digest != p.digest {
-					p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request", key))
-					continue
-				}
-				p.leader = l
-				accepted = append(accepted, p)
-				continue
+			return true
+		}
+		if l, ok := b.byKey[key]; ok {
+			if l.digest != p.digest {
+				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request", key))
+				return true
 			}
-		}
-		m := s.mark()
-		events, err := aw.decideRequest(p, now)
-		if err != nil {
-			s.rollback(m)
-			p.reply(Receipt{}, err)
-			continue
-		}
-		n := 0
-		for _, e := range events {
-			n += len(e) + 1
-		}
-		if len(commit.Events)+len(events) > aw.w.opts.MaxCommitEvents || size+n > aw.w.opts.MaxCommitBytes {
-			s.rollback(m)
-			if len(commit.Events) == 0 {
-				p.reply(Receipt{}, invalid("commands", "the request's %d events (%d bytes) exceed one commit (%d events, %d bytes)", len(events), n, aw.w.opts.MaxCommitEvents, aw.w.opts.MaxCommitBytes))
-				continue
-			}
-			aw.carry = append(append([]*pending(nil), batch[i:]...), aw.carry...)
-			break
-		}
-		p.first = commit.First + uint64(len(commit.Events))
-		p.last = p.first + uint64(len(events)) - 1
-		commit.Events = append(commit.Events, events...)
-		size += n
-		accepted = append(accepted, p)
-		if p.req.IdempotencyKey != "" {
-			byKey[p.req.IdempotencyKey] = p
+			p.leader = l // the same request, sent twice at once: one append
+			b.accepted = append(b.accepted, p)
+			return true
 		}
 	}
-	for _, p := range accepted {
-		if p.leader != nil {
-			p.first, p.last = p.leader.first, p.leader.last
-		}
+	m := s.mark()
+	events, err := aw.decideRequest(p, b.recordedAt)
+	if err != nil {
+		s.rollback(m)
+		p.reply(Receipt{}, err)
+		return true
 	}
-	if len(commit.Events) == 0 {
-		for _, p := range accepted { // only possible if all were followers of nothing
-			p.reply(Receipt{}, errors.New("internal: empty commit"))
-		}
-		return nil, nil, now
+	n := 0
+	for _, e := range events {
+		n += len(e) + 1
 	}
-	return commit, accepted, now
+	if len(b.commit.Events)+len(events) > aw.w.opts.MaxCommitEvents || b.size+n > aw.w.opts.MaxCommitBytes {
+		s.rollback(m)
+		if len(b.commit.Events) == 0 {
+			p.reply(Receipt{}, invalid("commands", "the request's %d events (%d bytes) exceed one commit (%d events, %d bytes)", len(events), n, aw.w.opts.MaxCommitEvents, aw.w.opts.MaxCommitBytes))
+			return true
+		}
+		return false
+	}
+	p.first = b.commit.First + uint64(len(b.commit.Events))
+	p.last = p.first + uint64(len(events)) - 1
+	b.commit.Events = append(b.commit.Events, events...)
+	b.size += n
+	b.accepted = append(b.accepted, p)
+	if p.req.IdempotencyKey != "" {
+		b.byKey[p.req.IdempotencyKey] = p
+	}
+	return true
 }
 
 // decideRequest validates one request's commands against the state and
