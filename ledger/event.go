@@ -97,6 +97,18 @@ var registry = func() map[string]eventType {
 	return m
 }()
 
+// typeNames lists the event types, sorted; typeIndex maps a name to its
+// index, so the writer's state keeps one byte per event.
+var typeNames = EventTypes()
+
+var typeIndex = func() map[string]uint8 {
+	m := make(map[string]uint8, len(typeNames))
+	for i, n := range typeNames {
+		m[n] = uint8(i)
+	}
+	return m
+}()
+
 // EventTypes lists every event type name, sorted.
 func EventTypes() []string {
 	names := make([]string, 0, len(registry))

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/hex"
 	"time"
 )
 
@@ -29,7 +30,7 @@ type State struct {
 	pools         map[string]poolState
 	payouts       map[uint64]payoutState
 	disputes      map[uint64]disputeState
-	types         []string // event type by position - 1, for corrections and citations
+	types         []uint8 // event type (index in typeNames) by position - 1, for corrections and citations
 	reversed      map[uint64]bool
 	keys          map[string]keyRecord
 
@@ -76,7 +77,7 @@ type disputeState struct {
 }
 
 type keyRecord struct {
-	Digest      string
+	Digest      [32]byte // SHA-256 of the request body (no pointer: the GC skips it)
 	First, Last uint64
 }
 
@@ -116,7 +117,7 @@ func (s *State) applyEvent(e *Event) {
 	if e.RecordedAt.After(s.lastRecordedAt) {
 		s.lastRecordedAt = e.RecordedAt
 	}
-	s.types = append(s.types, e.Type)
+	s.types = append(s.types, typeIndex[e.Type])
 	s.journal = append(s.journal, func() {
 		s.last, s.lastRecordedAt = prevLast, prevRecorded
 		s.types = s.types[:len(s.types)-1]
@@ -124,7 +125,8 @@ func (s *State) applyEvent(e *Event) {
 	if e.IdempotencyKey != "" {
 		rec, ok := s.keys[e.IdempotencyKey]
 		if !ok {
-			rec = keyRecord{Digest: e.CommandDigest, First: e.Seq}
+			rec = keyRecord{First: e.Seq}
+			hex.Decode(rec.Digest[:], []byte(e.CommandDigest)) // a malformed digest stays zero and matches no request
 		}
 		rec.Last = e.Seq
 		setMap(s, s.keys, e.IdempotencyKey, rec)
@@ -216,7 +218,7 @@ func (s *State) typeAt(seq uint64) string {
 	if seq == 0 || seq > uint64(len(s.types)) {
 		return ""
 	}
-	return s.types[seq-1]
+	return typeNames[s.types[seq-1]]
 }
 
 // agreement returns the agreement in force (the latest version), if any.

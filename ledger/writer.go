@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -203,7 +204,8 @@ type pending struct {
 	ctx      context.Context
 	req      Request
 	payloads [][]byte // each command's payload as submitted, encoded
-	digest   string
+	digest   string   // hex SHA-256 of the body, if the request has a key
+	sum      [32]byte // the same, as bytes
 	done   chan result
 	// leader is an earlier request in the same commit with the same
 	// idempotency key and body; this one gets its receipt.
@@ -221,6 +223,7 @@ func newPending(ctx context.Context, req Request) (*pending, error) {
 	p := &pending{ctx: ctx, req: req, payloads: payloads, done: make(chan result, 1)}
 	if req.IdempotencyKey != "" {
 		p.digest = req.digest(payloads)
+		hex.Decode(p.sum[:], []byte(p.digest))
 	}
 	return p, nil
 }
@@ -336,7 +339,9 @@ func (aw *allianceWriter) quiesce() {
 }
 
 // addAll decides the carried requests into the open commit, in order,
-// until one does not fit.
+// until one does not fit. Between requests it looks for the answer to the
+// commit in flight, so that the open commit is sent the moment the store
+// is free rather than after the whole batch is decided.
 func (aw *allianceWriter) addAll() {
 	if !aw.loaded {
 		if err := aw.load(); err != nil {
@@ -348,17 +353,30 @@ func (aw *allianceWriter) addAll() {
 			return
 		}
 	}
-	if aw.building == nil {
-		aw.building = aw.open()
-	}
-	for i, p := range aw.carry {
-		if !aw.add(aw.building, p) {
-			aw.carry = append(aw.carry[:0:0], aw.carry[i:]...)
+	for i := 0; len(aw.carry) > 0; i++ {
+		if i%16 == 15 && len(aw.flight) > 0 {
+			select {
+			case f := <-aw.results:
+				aw.settle(f)
+				if f.err != nil {
+					return // settle rearranged the carried requests
+				}
+				if aw.building != nil && len(aw.building.commit.Events) > 0 {
+					aw.seal()
+				}
+			default:
+			}
+		}
+		if aw.building == nil {
+			aw.building = aw.open()
+		}
+		if !aw.add(aw.building, aw.carry[0]) {
 			aw.full = true
 			return
 		}
+		aw.carry[0] = nil
+		aw.carry = aw.carry[1:]
 	}
-	aw.carry = aw.carry[:0]
 }
 
 // seal sends the open commit down the pipeline.
@@ -381,6 +399,13 @@ func (aw *allianceWriter) publisher(done chan<- struct{}) {
 	defer close(done)
 	for f := range aw.publish {
 		f.err = aw.w.store.Append(context.Background(), f.commit)
+		if f.err == nil {
+			// Answer the callers here, off the writer goroutine: their
+			// positions were fixed when the commit was sealed.
+			for _, p := range f.accepted {
+				p.reply(Receipt{Alliance: aw.id, First: p.first, Last: p.last, RecordedAt: f.recordedAt}, nil)
+			}
+		}
 		aw.results <- f
 	}
 }
@@ -420,10 +445,7 @@ func (aw *allianceWriter) settle(f *inflight) {
 			b.mark = 0
 		}
 		aw.state.forget(upTo)
-		for _, p := range f.accepted {
-			p.reply(Receipt{Alliance: aw.id, First: p.first, Last: p.last, RecordedAt: f.recordedAt}, nil)
-		}
-		return
+		return // the publisher has answered the callers
 	}
 	// The commit failed, and the open commit, decided on top of it, is
 	// void: undo both, then retry their requests in order.
@@ -520,7 +542,7 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 	}
 	if key := p.req.IdempotencyKey; key != "" {
 		if rec, ok := s.keys[key]; ok {
-			if rec.Digest != p.digest {
+			if rec.Digest != p.sum {
 				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request (positions %d-%d)", key, rec.First, rec.Last))
 			} else {
 				p.reply(Receipt{Alliance: aw.id, First: rec.First, Last: rec.Last, Duplicate: true}, nil)
