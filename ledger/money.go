@@ -35,7 +35,6 @@ var currencyExponent = map[string]int{
 	"ILS": 2, "PKR": 2, "KZT": 2, "UZS": 2, "MNT": 2, "LAK": 2, "KHR": 2,
 }
 
-
 // CurrencyExponent returns the minor-unit exponent of an accepted currency.
 func CurrencyExponent(code string) (int, bool) {
 	e, ok := currencyExponent[code]

@@ -206,7 +206,7 @@ type pending struct {
 	payloads [][]byte // each command's payload as submitted, encoded
 	digest   string   // hex SHA-256 of the body, if the request has a key
 	sum      [32]byte // the same, as bytes
-	done   chan result
+	done     chan result
 	// leader is an earlier request in the same commit with the same
 	// idempotency key and body; this one gets its receipt.
 	leader   *pending
