@@ -244,7 +244,11 @@ func (p *ContributionConfirmed) decide(s *State, _ *decideContext) error {
 		return conflict("payload.contribution", "the contribution at position %d is already confirmed", p.Contribution)
 	}
 	if p.By != c.Counterparty {
-		return forbidden("payload.by", "only the counterparty %q can confirm this contribution, not %q", c.Counterparty, p.By)
+		// When the counterparty has left the alliance, the custodian
+		// confirms in its place.
+		if s.members[c.Counterparty].Active || p.By != s.custodian {
+			return forbidden("payload.by", "only the counterparty %q can confirm this contribution, not %q", c.Counterparty, p.By)
+		}
 	}
 	return s.activeMember("payload.by", p.By)
 }

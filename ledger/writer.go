@@ -251,6 +251,10 @@ type allianceWriter struct {
 	// commit takes everything that arrived while the last one was written.
 	flight   []*inflight // at most one
 	building *building   // the open commit, if any
+	// inflightKeys are the idempotency keys of the commit in flight: a
+	// retry arriving meanwhile must wait for that commit, not be told it
+	// is already recorded before it is durable.
+	inflightKeys map[string]*pending
 	full     bool        // the open commit has no room for the next request
 	publish  chan *inflight
 	results  chan *inflight
@@ -276,13 +280,13 @@ func (aw *allianceWriter) run() {
 		<-pubDone
 	}()
 	for {
-		if aw.building != nil && len(aw.building.commit.Events) > 0 && len(aw.flight) == 0 {
+		if aw.building != nil && len(aw.building.accepted) > 0 && len(aw.flight) == 0 {
 			aw.seal()
 			continue
 		}
 		// A full open commit takes nothing until it is sent, and catching
 		// up with the log waits until nothing is in flight.
-		quiet := len(aw.flight) == 0 && (aw.building == nil || len(aw.building.commit.Events) == 0)
+		quiet := len(aw.flight) == 0 && (aw.building == nil || len(aw.building.accepted) == 0)
 		canAdd := !aw.full && (aw.loaded || quiet)
 		// Requests that must go first (retries, or those that did not fit).
 		if len(aw.carry) > 0 && canAdd {
@@ -329,7 +333,7 @@ func (aw *allianceWriter) run() {
 
 // quiesce sends the open commit and waits until nothing is in flight.
 func (aw *allianceWriter) quiesce() {
-	for len(aw.flight) > 0 || (aw.building != nil && len(aw.building.commit.Events) > 0) {
+	for len(aw.flight) > 0 || (aw.building != nil && len(aw.building.accepted) > 0) {
 		if len(aw.flight) == 0 {
 			aw.seal()
 			continue
@@ -361,7 +365,7 @@ func (aw *allianceWriter) addAll() {
 				if f.err != nil {
 					return // settle rearranged the carried requests
 				}
-				if aw.building != nil && len(aw.building.commit.Events) > 0 {
+				if aw.building != nil && len(aw.building.accepted) > 0 {
 					aw.seal()
 				}
 			default:
@@ -377,6 +381,11 @@ func (aw *allianceWriter) addAll() {
 		aw.carry[0] = nil
 		aw.carry = aw.carry[1:]
 	}
+	if aw.building != nil && len(aw.building.commit.Events) == 0 && len(aw.building.accepted) == 0 {
+		// Every request was rejected: open a fresh commit (with a fresh
+		// recorded time) for the next ones.
+		aw.building = nil
+	}
 }
 
 // seal sends the open commit down the pipeline.
@@ -389,7 +398,18 @@ func (aw *allianceWriter) seal() {
 		}
 	}
 	f := &inflight{commit: b.commit, accepted: b.accepted, recordedAt: b.recordedAt, mark: b.mark}
+	if len(b.commit.Events) == 0 {
+		// Only retries of requests whose commit is now durable.
+		f.replyAll(aw.id)
+		return
+	}
 	aw.flight = append(aw.flight, f)
+	if aw.inflightKeys == nil {
+		aw.inflightKeys = map[string]*pending{}
+	}
+	for k, p := range b.byKey {
+		aw.inflightKeys[k] = p
+	}
 	aw.publish <- f
 }
 
@@ -400,13 +420,17 @@ func (aw *allianceWriter) publisher(done chan<- struct{}) {
 	for f := range aw.publish {
 		f.err = aw.w.store.Append(context.Background(), f.commit)
 		if f.err == nil {
-			// Answer the callers here, off the writer goroutine: their
-			// positions were fixed when the commit was sealed.
-			for _, p := range f.accepted {
-				p.reply(Receipt{Alliance: aw.id, First: p.first, Last: p.last, RecordedAt: f.recordedAt}, nil)
-			}
+			f.replyAll(aw.id)
 		}
 		aw.results <- f
+	}
+}
+
+// replyAll answers the callers of a stored commit. The publisher calls it,
+// off the writer goroutine: positions were fixed when the commit was sealed.
+func (f *inflight) replyAll(alliance string) {
+	for _, p := range f.accepted {
+		p.reply(Receipt{Alliance: alliance, First: p.first, Last: p.last, RecordedAt: f.recordedAt}, nil)
 	}
 }
 
@@ -435,6 +459,7 @@ func (aw *allianceWriter) settle(f *inflight) {
 		panic("ledger: settled a commit that is not in flight")
 	}
 	aw.flight = aw.flight[:0]
+	clear(aw.inflightKeys)
 	b := aw.building
 	if f.err == nil {
 		// The commit's effects are in the log: forget how to undo them
@@ -541,21 +566,25 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 		return true
 	}
 	if key := p.req.IdempotencyKey; key != "" {
+		l, ok := b.byKey[key]
+		if !ok {
+			l, ok = aw.inflightKeys[key]
+		}
+		if ok {
+			if l.digest != p.digest {
+				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request", key))
+				return true
+			}
+			p.leader = l // the same request, sent again before it was durable: one append
+			b.accepted = append(b.accepted, p)
+			return true
+		}
 		if rec, ok := s.keys[key]; ok {
 			if rec.Digest != p.sum {
 				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request (positions %d-%d)", key, rec.First, rec.Last))
 			} else {
 				p.reply(Receipt{Alliance: aw.id, First: rec.First, Last: rec.Last, Duplicate: true}, nil)
 			}
-			return true
-		}
-		if l, ok := b.byKey[key]; ok {
-			if l.digest != p.digest {
-				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request", key))
-				return true
-			}
-			p.leader = l // the same request, sent twice at once: one append
-			b.accepted = append(b.accepted, p)
 			return true
 		}
 	}

@@ -449,3 +449,46 @@ func TestCommitCaps(t *testing.T) {
 		t.Errorf("request larger than a commit: err = %v, want ErrInvalid", err)
 	}
 }
+
+// A retry that arrives while the original request's commit is still being
+// written waits for that commit instead of being told, too early, that the
+// request is recorded.
+func TestRetryDuringCommitWaitsForIt(t *testing.T) {
+	mem := memstore.New()
+	w0 := newWriter(t, mem)
+	mustAppend(t, w0, founding())
+	w0.Close()
+
+	g := &gatedStore{Store: mem, gate: make(chan struct{}), entered: make(chan struct{})}
+	w := newWriter(t, g)
+	r := req("k", cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1)}))
+	first := make(chan ledger.Receipt, 1)
+	go func() { first <- mustAppend(t, w, r) }()
+	<-g.entered
+	retry := make(chan ledger.Receipt, 1)
+	go func() { retry <- mustAppend(t, w, r) }()
+	select {
+	case rc := <-retry:
+		t.Fatalf("retry answered %+v before the original commit was durable", rc)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(g.gate)
+	a, b := <-first, <-retry
+	if a.First != b.First || a.Last != b.Last {
+		t.Fatalf("original at %d-%d, retry at %d-%d", a.First, a.Last, b.First, b.Last)
+	}
+	if n := len(readAll(t, mem)); n != int(a.Last) {
+		t.Fatalf("log has %d events, want %d", n, a.Last)
+	}
+}
+
+func TestCustodianConfirmsForDepartedCounterparty(t *testing.T) {
+	w := newWriter(t, memstore.New())
+	mustAppend(t, w, founding())
+	rc := mustAppend(t, w, req("c", cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1), Counterparty: "M04"})))
+	mustAppend(t, w, req("leave", cmd(2, &ledger.MemberDeparted{Member: "M04", How: "withdrew"})))
+	if _, err := w.Append(t.Context(), req("", cmd(3, &ledger.ContributionConfirmed{Contribution: rc.First, By: "M03"}))); !errors.Is(err, ledger.ErrForbidden) {
+		t.Fatalf("confirmation by another member: err = %v, want ErrForbidden", err)
+	}
+	mustAppend(t, w, req("", cmd(3, &ledger.ContributionConfirmed{Contribution: rc.First, By: "M01"})))
+}
