@@ -255,9 +255,9 @@ type allianceWriter struct {
 	// retry arriving meanwhile must wait for that commit, not be told it
 	// is already recorded before it is durable.
 	inflightKeys map[string]*pending
-	full     bool        // the open commit has no room for the next request
-	publish  chan *inflight
-	results  chan *inflight
+	full         bool // the open commit has no room for the next request
+	publish      chan *inflight
+	results      chan *inflight
 }
 
 // inflight is a commit on its way to the store.
