@@ -17,6 +17,7 @@ import (
 // a single-node deployment and for tests.
 type Embedded struct {
 	Server *server.Server
+	unlock func()
 }
 
 // StartEmbedded starts a JetStream server storing its streams in dir, with
@@ -54,8 +55,13 @@ func StartEmbedded(dir, listen string, logger *slog.Logger) (*Embedded, error) {
 		}
 		opts.Host, opts.Port = host, port
 	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	ns, err := server.NewServer(opts)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("natsstore: embedded server: %w", err)
 	}
 	if logger != nil {
@@ -66,9 +72,10 @@ func StartEmbedded(dir, listen string, logger *slog.Logger) (*Embedded, error) {
 	if !ns.ReadyForConnections(10 * time.Second) {
 		ns.Shutdown()
 		ns.WaitForShutdown()
+		unlock()
 		return nil, errors.New("natsstore: embedded server not ready after 10s")
 	}
-	return &Embedded{Server: ns}, nil
+	return &Embedded{Server: ns, unlock: unlock}, nil
 }
 
 // ClientURL is the URL clients outside the process connect to, "" if the
@@ -96,6 +103,7 @@ func (e *Embedded) Connect(opts ...nats.Option) (*nats.Conn, error) {
 func (e *Embedded) Shutdown() {
 	e.Server.Shutdown()
 	e.Server.WaitForShutdown()
+	e.unlock()
 }
 
 // serverLog adapts slog to the nats-server logger.

@@ -575,3 +575,15 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+// Two servers on one directory would corrupt each other's streams.
+func TestDirectoryLocked(t *testing.T) {
+	dir := t.TempDir()
+	startServer(t, dir)
+	if e, err := natsstore.StartEmbedded(dir, "", nil); err == nil {
+		e.Shutdown()
+		t.Fatal("a second embedded server started on a directory in use")
+	} else if !strings.Contains(err.Error(), "is in use by process") {
+		t.Errorf("err = %v, want it to name the process holding the directory", err)
+	}
+}
