@@ -53,8 +53,9 @@ func validateCurrency(field, code string) error {
 
 // validate checks a money value; positive requires Amount > 0.
 func (m Money) validate(field string, positive bool) error {
-	if err := validateCurrency(field+".currency", m.Currency); err != nil {
-		return err
+	// Field names are built only on error: this runs for every amount.
+	if err := validateCurrency("currency", m.Currency); err != nil {
+		return prefixed(field, err)
 	}
 	if positive && m.Amount <= 0 {
 		return invalid(field+".amount", "amount must be positive, got %d", m.Amount)

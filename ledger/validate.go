@@ -99,10 +99,13 @@ func (e *Evidence) validate(field string) error {
 			return invalid(field+".sha256", "must be 64 lowercase hex digits, got %q", e.SHA256)
 		}
 	}
-	if err := validateText(field+".uri", e.URI, false, 1000); err != nil {
-		return err
+	if err := validateText("uri", e.URI, false, 1000); err != nil {
+		return prefixed(field, err)
 	}
-	return validateText(field+".title", e.Title, false, 200)
+	if err := validateText("title", e.Title, false, 200); err != nil {
+		return prefixed(field, err)
+	}
+	return nil
 }
 
 // Share is one member's exact share of something (an IP asset, a payout base).
