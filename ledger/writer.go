@@ -26,8 +26,8 @@ type WriterOptions struct {
 
 // Writer appends validated commands to the store. Per alliance, one
 // goroutine decides and appends in group commits: while a commit is being
-// written and fsynced, arriving requests queue, and the next commit takes
-// all of them (up to the caps). Requests are validated in order against the
+// written and fsynced, arriving requests are decided into the next one,
+// which is sent as soon as the store is free (up to the caps). Requests are validated in order against the
 // state as it will be after the requests before them, so one caller's
 // invalid command is rejected alone.
 type Writer struct {
@@ -102,6 +102,16 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 		// The request may still be committed; a retry with the same
 		// idempotency key finds out.
 		return Receipt{}, ctx.Err()
+	case <-w.stop:
+		// Once the writer's goroutines are gone, every answer they will
+		// ever give has been given.
+		w.wg.Wait()
+		select {
+		case r := <-p.done:
+			return r.receipt, r.err
+		default:
+			return Receipt{}, ErrClosed
+		}
 	}
 }
 
@@ -153,6 +163,10 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 			}
 		case <-ctx.Done():
 			return receipts, ctx.Err()
+		case <-w.stop:
+			// Requests not answered yet may or may not be stored: a
+			// retry with the same keys finds out.
+			return receipts, ErrClosed
 		}
 	}
 	return receipts, nil

@@ -492,3 +492,20 @@ func TestCustodianConfirmsForDepartedCounterparty(t *testing.T) {
 	}
 	mustAppend(t, w, req("", cmd(3, &ledger.ContributionConfirmed{Contribution: rc.First, By: "M01"})))
 }
+
+// Appends racing with Close end with a receipt or ErrClosed, never hang.
+func TestAppendDuringClose(t *testing.T) {
+	w := ledger.NewWriter(memstore.New(), ledger.WriterOptions{Now: func() time.Time { return testNow }})
+	mustAppend(t, w, founding())
+	var wg sync.WaitGroup
+	for i := range 200 {
+		wg.Go(func() {
+			_, err := w.Append(t.Context(), req(fmt.Sprint(i), cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1)})))
+			if err != nil && !errors.Is(err, ledger.ErrClosed) {
+				t.Error(err)
+			}
+		})
+	}
+	w.Close()
+	wg.Wait()
+}
