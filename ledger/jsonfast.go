@@ -88,6 +88,11 @@ const hexDigits = "0123456789abcdef"
 // appendJSONString appends s quoted exactly as encoding/json does with HTML
 // escaping off (a port of its appendString).
 func appendJSONString(b []byte, s string) []byte {
+	if plainJSONString(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -136,4 +141,21 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plainJSONString reports whether s needs no escaping at all: valid UTF-8
+// without control characters, quotes, backslashes or U+2028/U+2029 (whose
+// UTF-8 encodings are the only ones starting E2 80 A8/A9). Most names and
+// descriptions, Chinese ones included, are plain.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+		if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
