@@ -82,5 +82,9 @@ func runLog(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("read alliance %s: %w", id, err)
 		}
 	}
+	tw.Flush()
+	if lc.quarantined > 0 {
+		fmt.Fprintf(e.stderr, "skipped %d stream messages that are not commits of the ledger (run with -v to see their stream sequences)\n", lc.quarantined)
+	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 
 	"github.com/nats-io/nats.go"
 
@@ -41,6 +40,8 @@ type ledgerConn struct {
 	nc          *nats.Conn
 	embedded    *natsstore.Embedded
 	logger      *slog.Logger
+	// quarantined counts stream messages readers skipped because they are
+	// not commits (published by hand, say); reads run on one goroutine.
 	quarantined int
 }
 
@@ -58,7 +59,8 @@ func (f *storeFlags) open(ctx context.Context, e *env) (*ledgerConn, error) {
 		}
 		lc.nc = nc
 	} else {
-		dir := filepath.Join(f.data, "jetstream")
+		// nats-server keeps its streams in DIR/jetstream.
+		dir := f.data
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
