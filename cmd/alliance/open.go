@@ -36,10 +36,10 @@ func (f *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 
 // ledgerConn is an opened ledger: the store and what must be closed.
 type ledgerConn struct {
-	store       *natsstore.Store
-	nc          *nats.Conn
-	embedded    *natsstore.Embedded
-	logger      *slog.Logger
+	store    *natsstore.Store
+	nc       *nats.Conn
+	embedded *natsstore.Embedded
+	logger   *slog.Logger
 	// quarantined counts stream messages readers skipped because they are
 	// not commits (published by hand, say); reads run on one goroutine.
 	quarantined int
