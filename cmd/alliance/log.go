@@ -84,7 +84,7 @@ func runLog(ctx context.Context, e *env, args []string) error {
 	}
 	tw.Flush()
 	if lc.quarantined > 0 {
-		fmt.Fprintf(e.stderr, "skipped %d stream messages that are not commits of the ledger (run with -v to see their stream sequences)\n", lc.quarantined)
+		fmt.Fprintf(e.stderr, "skipped %d stream messages that are not commits of the ledger (logged above with their stream sequences)\n", lc.quarantined)
 	}
 	return nil
 }
