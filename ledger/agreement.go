@@ -98,7 +98,7 @@ func (a *Agreement) validate() error {
 			sum.Add(sum, w.Rat())
 		}
 		if sum.Cmp(big.NewRat(1, 1)) != 0 {
-			return invalid("payload.distribution.factor_weights", "factor weights must sum to exactly 1, they sum to %s", Ratio{sum})
+			return invalid("payload.distribution.factor_weights", "factor weights must sum to exactly 1, they sum to %s", ratioOf(sum))
 		}
 	} else if a.Distribution.Method == "multifactor-shapley" {
 		return invalid("payload.distribution.factor_weights", "the multifactor-shapley method needs factor weights")

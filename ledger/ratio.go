@@ -11,10 +11,16 @@ import (
 // fraction ("1/3"). It is canonicalised on decode: a decimal when the value
 // has a finite decimal expansion, otherwise "num/den" in lowest terms, so the
 // same value always has the same bytes in the log.
-type Ratio struct{ r *big.Rat }
+type Ratio struct {
+	r *big.Rat
+	s string // the canonical form, computed once: values are immutable
+}
 
 // NewRatio returns a/b.
-func NewRatio(a, b int64) Ratio { return Ratio{big.NewRat(a, b)} }
+func NewRatio(a, b int64) Ratio { return ratioOf(big.NewRat(a, b)) }
+
+// ratioOf wraps r, which the caller must not modify afterwards.
+func ratioOf(r *big.Rat) Ratio { return Ratio{r: r, s: canonical(r)} }
 
 // ParseRatio parses a decimal or fraction string.
 func ParseRatio(s string) (Ratio, error) {
@@ -30,7 +36,7 @@ func ParseRatio(s string) (Ratio, error) {
 	if !ok {
 		return Ratio{}, fmt.Errorf("%q is not an exact number (use a decimal like 0.25 or a fraction like 1/3)", s)
 	}
-	return Ratio{r}, nil
+	return ratioOf(r), nil
 }
 
 // MustRatio is ParseRatio for constants in code and tests.
@@ -66,7 +72,16 @@ func (x Ratio) Cmp(y Ratio) int { return x.Rat().Cmp(y.Rat()) }
 
 // String returns the canonical form.
 func (x Ratio) String() string {
-	r := x.Rat()
+	if x.r == nil {
+		return "0"
+	}
+	if x.s != "" {
+		return x.s
+	}
+	return canonical(x.r)
+}
+
+func canonical(r *big.Rat) string {
 	if r.IsInt() {
 		return r.Num().String()
 	}

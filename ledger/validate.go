@@ -137,7 +137,7 @@ func validateShares(field string, shares []Share) error {
 		sum.Add(sum, sh.Share.Rat())
 	}
 	if sum.Cmp(big.NewRat(1, 1)) != 0 {
-		return invalid(field, "shares must sum to exactly 1 (100%%), they sum to %s", Ratio{sum})
+		return invalid(field, "shares must sum to exactly 1 (100%%), they sum to %s", ratioOf(sum))
 	}
 	return nil
 }
