@@ -73,15 +73,6 @@ func (m Money) validate(field string, positive bool) error {
 // units is ten trillion yuan in one entry.
 const maxAmount = 1_000_000_000_000_000
 
-// AddAmount adds two amounts and reports overflow instead of wrapping.
-func AddAmount(a, b int64) (int64, bool) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, false
-	}
-	return s, true
-}
-
 // mulRound returns quantity × unit rounded half away from zero to an integer
 // number of minor units, or false when it does not fit.
 func mulRound(q *big.Rat, unit int64) (int64, bool) {

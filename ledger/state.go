@@ -229,8 +229,6 @@ func (s *State) agreement() (Agreement, bool) {
 	return s.agreements[len(s.agreements)-1], true
 }
 
-// BaseCurrency is the alliance's accounting currency ("" before founding).
-func (s *State) BaseCurrency() string { return s.baseCurrency }
 
 // decideContext carries what decide needs besides the payload.
 type decideContext struct {
