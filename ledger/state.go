@@ -229,7 +229,6 @@ func (s *State) agreement() (Agreement, bool) {
 	return s.agreements[len(s.agreements)-1], true
 }
 
-
 // decideContext carries what decide needs besides the payload.
 type decideContext struct {
 	actor      string
