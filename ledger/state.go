@@ -231,10 +231,7 @@ func (s *State) agreement() (Agreement, bool) {
 
 // decideContext carries what decide needs besides the payload.
 type decideContext struct {
-	actor      string
-	occurredAt time.Time
-	now        time.Time
-	seq        uint64 // the position the event will get
+	seq uint64 // the position the event will get
 	// derived is set by decide when it filled in fields, so the payload
 	// must be encoded again rather than reusing the caller's encoding.
 	derived bool

@@ -644,7 +644,7 @@ func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, er
 		if c.Type == TypeAllianceFounded {
 			err = nil
 		}
-		dc := decideContext{actor: p.req.Actor, occurredAt: c.OccurredAt, now: now, seq: seq}
+		dc := decideContext{seq: seq}
 		if err == nil {
 			err = payload.decide(s, &dc)
 		}
