@@ -19,6 +19,9 @@ type Ratio struct {
 // NewRatio returns a/b.
 func NewRatio(a, b int64) Ratio { return ratioOf(big.NewRat(a, b)) }
 
+// RatioOf returns the value of r (copied).
+func RatioOf(r *big.Rat) Ratio { return ratioOf(new(big.Rat).Set(r)) }
+
 // ratioOf wraps r, which the caller must not modify afterwards.
 func ratioOf(r *big.Rat) Ratio { return Ratio{r: r, s: canonical(r)} }
 
@@ -104,6 +107,24 @@ func canonical(r *big.Rat) string {
 	}
 	return r.String()
 }
+
+// MarshalText and UnmarshalText give the canonical form, for encodings
+// other than JSON (gob snapshots).
+func (x Ratio) MarshalText() ([]byte, error) { return []byte(x.String()), nil }
+
+func (x *Ratio) UnmarshalText(b []byte) error {
+	r, err := ParseRatio(string(b))
+	if err != nil {
+		return err
+	}
+	*x = r
+	return nil
+}
+
+// MarshalBinary and UnmarshalBinary are the text form, for gob.
+func (x Ratio) MarshalBinary() ([]byte, error) { return x.MarshalText() }
+
+func (x *Ratio) UnmarshalBinary(b []byte) error { return x.UnmarshalText(b) }
 
 func (x Ratio) MarshalJSON() ([]byte, error) { return json.Marshal(x.String()) }
 

@@ -1,0 +1,213 @@
+package projections
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/alliance-ledger/alliance/ledger"
+)
+
+// SnapshotFormat is the version of the snapshot encoding and of the fold's
+// meaning. A snapshot of another format is never restored: the model is
+// rebuilt from the log instead. Bump it whenever Model or its fold changes.
+const SnapshotFormat = 1
+
+// ErrNoSnapshot is returned by a SnapshotStore that has no snapshot to give.
+var ErrNoSnapshot = errors.New("no snapshot")
+
+// SnapshotStore keeps encoded models with the position they cover.
+type SnapshotStore interface {
+	// SaveSnapshot stores data as the alliance's snapshot at position seq.
+	SaveSnapshot(ctx context.Context, alliance string, seq uint64, data []byte) error
+	// LoadSnapshot returns the alliance's latest snapshot at a position
+	// <= atMost, or ErrNoSnapshot.
+	LoadSnapshot(ctx context.Context, alliance string, atMost uint64) (uint64, []byte, error)
+}
+
+// snapshot is the encoded form of a Model: maps become sorted slices so
+// that one model always encodes to the same bytes.
+type snapshot struct {
+	Format     int
+	Alliance   string
+	Last       uint64
+	LastID     string // the id of the event at Last, to check the log is the same
+	Founded    bool
+	Info       []byte // ledger.AllianceFounded as JSON
+	Members    []member
+	Projects   []project
+	Assets     []asset
+	Pools      []pool
+	Agreements []encodedAgreement
+	Entries    []entry
+	Disputes   []dispute
+	Recorded   []timeMark
+	Types      []typeCount
+	Skipped    []Skipped
+}
+
+type encodedAgreement struct {
+	At   uint64
+	JSON []byte
+}
+
+type typeCount struct {
+	Type  string
+	Count uint64
+}
+
+// Encode returns the model's snapshot bytes. lastID is the id of the event
+// at the model's last position ("" if it was skipped or the log is empty).
+func (m *Model) Encode(lastID string) ([]byte, error) {
+	info, err := json.Marshal(m.info)
+	if err != nil {
+		return nil, err
+	}
+	s := snapshot{Format: SnapshotFormat, Alliance: m.Alliance, Last: m.last, LastID: lastID,
+		Founded: m.founded, Info: info, Recorded: m.recorded, Skipped: m.skipped}
+	for _, k := range sortedKeys(m.members) {
+		s.Members = append(s.Members, *m.members[k])
+	}
+	for _, k := range sortedKeys(m.projects) {
+		s.Projects = append(s.Projects, *m.projects[k])
+	}
+	for _, k := range sortedKeys(m.assets) {
+		s.Assets = append(s.Assets, *m.assets[k])
+	}
+	for _, k := range sortedKeys(m.pools) {
+		s.Pools = append(s.Pools, *m.pools[k])
+	}
+	for _, a := range m.agrees {
+		b, err := json.Marshal(a.Agreement)
+		if err != nil {
+			return nil, err
+		}
+		s.Agreements = append(s.Agreements, encodedAgreement{At: a.At, JSON: b})
+	}
+	s.Entries = make([]entry, len(m.entries))
+	for i, e := range m.entries {
+		s.Entries[i] = *e
+	}
+	for _, d := range m.disputes {
+		s.Disputes = append(s.Disputes, *d)
+	}
+	for _, k := range sortedKeys(m.types) {
+		s.Types = append(s.Types, typeCount{k, m.types[k]})
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeModel restores a model from snapshot bytes. It returns the id of
+// the event at the snapshot's last position, for the caller to check
+// against the log.
+func DecodeModel(data []byte) (*Model, string, error) {
+	var s snapshot
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
+		return nil, "", fmt.Errorf("decode snapshot: %w", err)
+	}
+	if s.Format != SnapshotFormat {
+		return nil, "", fmt.Errorf("snapshot format %d, this build reads %d", s.Format, SnapshotFormat)
+	}
+	m := NewModel(s.Alliance)
+	m.last, m.founded, m.recorded, m.skipped = s.Last, s.Founded, s.Recorded, s.Skipped
+	if err := json.Unmarshal(s.Info, &m.info); err != nil {
+		return nil, "", fmt.Errorf("decode snapshot: alliance: %w", err)
+	}
+	if m.founded {
+		loc, err := time.LoadLocation(m.info.TimeZone)
+		if err != nil || m.info.TimeZone == "" {
+			loc, _ = time.LoadLocation(ledger.DefaultTimeZone)
+		}
+		m.loc = loc
+	}
+	for i := range s.Members {
+		m.members[s.Members[i].ID] = &s.Members[i]
+	}
+	for i := range s.Projects {
+		m.projects[s.Projects[i].ID] = &s.Projects[i]
+	}
+	for i := range s.Assets {
+		m.assets[s.Assets[i].ID] = &s.Assets[i]
+	}
+	for i := range s.Pools {
+		m.pools[s.Pools[i].ID] = &s.Pools[i]
+	}
+	for _, a := range s.Agreements {
+		var ag ledger.Agreement
+		if err := json.Unmarshal(a.JSON, &ag); err != nil {
+			return nil, "", fmt.Errorf("decode snapshot: agreement: %w", err)
+		}
+		m.agrees = append(m.agrees, agreement{At: a.At, Agreement: ag})
+	}
+	m.entries = make([]*entry, len(s.Entries))
+	for i := range s.Entries {
+		m.entries[i] = &s.Entries[i]
+	}
+	for i := range s.Disputes {
+		m.disputes = append(m.disputes, &s.Disputes[i])
+	}
+	for _, t := range s.Types {
+		m.types[t.Type] = t.Count
+	}
+	if !slices.IsSortedFunc(m.entries, func(a, b *entry) int { return cmpUint(a.Seq, b.Seq) }) {
+		return nil, "", fmt.Errorf("decode snapshot: entries out of order")
+	}
+	return m, s.LastID, nil
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// MemorySnapshots is a SnapshotStore in memory, for tests.
+type MemorySnapshots struct {
+	mu    sync.Mutex
+	snaps map[string]map[uint64][]byte
+	Saves int
+}
+
+func (s *MemorySnapshots) SaveSnapshot(_ context.Context, alliance string, seq uint64, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snaps == nil {
+		s.snaps = map[string]map[uint64][]byte{}
+	}
+	if s.snaps[alliance] == nil {
+		s.snaps[alliance] = map[uint64][]byte{}
+	}
+	s.snaps[alliance][seq] = slices.Clone(data)
+	s.Saves++
+	return nil
+}
+
+func (s *MemorySnapshots) LoadSnapshot(_ context.Context, alliance string, atMost uint64) (uint64, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var best uint64
+	var data []byte
+	for seq, d := range s.snaps[alliance] {
+		if seq <= atMost && (data == nil || seq > best) {
+			best, data = seq, d
+		}
+	}
+	if data == nil {
+		return 0, nil, ErrNoSnapshot
+	}
+	return best, slices.Clone(data), nil
+}
