@@ -111,6 +111,22 @@ func (s *State) Apply(e *Event) error {
 	return nil
 }
 
+// skippedType marks a position whose event was quarantined: it is taken,
+// but nothing can cite it.
+const skippedType = 0xff
+
+// Skip moves past a position whose event does not decode or validate (one
+// published to the log by hand): the position stays taken, nothing else
+// changes.
+func (s *State) Skip(seq uint64) error {
+	if seq != s.last+1 {
+		return invalid("seq", "event at position %d skipped after %d", seq, s.last)
+	}
+	s.last = seq
+	s.types = append(s.types, skippedType)
+	return nil
+}
+
 func (s *State) applyEvent(e *Event) {
 	prevLast, prevRecorded := s.last, s.lastRecordedAt
 	s.last = e.Seq
@@ -215,7 +231,7 @@ func (s *State) knownProject(field, id string) error {
 
 // typeAt returns the type of the event at position seq, or "" if there is none.
 func (s *State) typeAt(seq uint64) string {
-	if seq == 0 || seq > uint64(len(s.types)) {
+	if seq == 0 || seq > uint64(len(s.types)) || s.types[seq-1] == skippedType {
 		return ""
 	}
 	return typeNames[s.types[seq-1]]

@@ -534,8 +534,17 @@ func (aw *allianceWriter) load() error {
 	from := aw.state.Last() + 1
 	err := aw.w.store.Read(ctx, aw.id, from, func(st Stored) error {
 		e, err := DecodeEvent(st.Data)
+		if err == nil && e.Seq != st.Seq {
+			err = fmt.Errorf("event says it is at position %d", e.Seq)
+		}
+		if err == nil {
+			err = e.Payload.Validate()
+		}
 		if err != nil {
-			return fmt.Errorf("position %d: %w", st.Seq, err)
+			// Not written by a writer (someone published it by hand): the
+			// position is taken, the event is ignored, as on the read side.
+			aw.w.log.Warn("event quarantined: the writer skips it", "alliance", aw.id, "seq", st.Seq, "err", err)
+			return aw.state.Skip(st.Seq)
 		}
 		return aw.state.Apply(e)
 	})

@@ -229,7 +229,7 @@ func (m *Model) Location() *time.Location { return m.loc }
 func (m *Model) Founded() (ledger.AllianceFounded, bool) { return m.info, m.founded }
 
 // Skipped lists the positions the fold stepped over, in order.
-func (m *Model) Skipped() []Skipped { return slices.Clone(m.skipped) }
+func (m *Model) Skipped() []Skipped { return append([]Skipped{}, m.skipped...) }
 
 // Skip records that the event at seq was quarantined and moves past it.
 func (m *Model) Skip(seq uint64, eventType, reason string) {

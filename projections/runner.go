@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/alliance-ledger/alliance/ledger"
@@ -43,6 +44,8 @@ type Runner struct {
 	advanced chan struct{} // closed and replaced each time the model advances
 	err      error         // set when following stopped for good
 
+	messages []Message // stream messages the store skipped, by stream sequence
+
 	snapMu   sync.Mutex // one snapshot save at a time
 	lastSnap uint64
 	restored uint64 // position of the snapshot restored at start, 0 if none
@@ -77,7 +80,7 @@ func (r *Runner) Restore(ctx context.Context, atMost uint64) (uint64, error) {
 		atMost = ^uint64(0)
 	}
 	seq, data, err := r.opts.Snapshots.LoadSnapshot(ctx, r.alliance, atMost)
-	if errors.Is(err, ErrNoSnapshot) {
+	if errors.Is(err, ledger.ErrNotFound) {
 		return 0, nil
 	}
 	if err != nil {
@@ -359,9 +362,37 @@ func (r *Runner) View(fn func(m *Model) error) error {
 	return fn(r.model)
 }
 
-// Quarantined lists the positions the projections skipped.
-func (r *Runner) Quarantined() []Skipped {
+// Message is a stream message the store stepped over because it is not a
+// commit of the log (garbage published by hand): it holds no position.
+type Message struct {
+	StreamSeq uint64 `json:"stream_seq"`
+	Reason    string `json:"reason"`
+}
+
+// Quarantine lists what the read side stepped over.
+type Quarantine struct {
+	// Events are positions whose event did not decode, validate or fit.
+	Events []Skipped `json:"events"`
+	// Messages are stream messages that are not commits.
+	Messages []Message `json:"messages"`
+}
+
+// NoteMessage records a stream message the store skipped (wire the store's
+// quarantine hook to it). The same message reported again is kept once.
+func (r *Runner) NoteMessage(streamSeq uint64, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i, found := slices.BinarySearchFunc(r.messages, streamSeq, func(m Message, s uint64) int { return cmpUint(m.StreamSeq, s) })
+	if found {
+		return
+	}
+	r.messages = slices.Insert(r.messages, i, Message{StreamSeq: streamSeq, Reason: reason})
+	r.log.Warn("stream message quarantined: not a commit of the log", "stream_seq", streamSeq, "reason", reason)
+}
+
+// Quarantined lists what the projections skipped.
+func (r *Runner) Quarantined() Quarantine {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.model.Skipped()
+	return Quarantine{Events: r.model.Skipped(), Messages: append([]Message{}, r.messages...)}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/gob"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -19,8 +18,9 @@ import (
 // rebuilt from the log instead. Bump it whenever Model or its fold changes.
 const SnapshotFormat = 1
 
-// ErrNoSnapshot is returned by a SnapshotStore that has no snapshot to give.
-var ErrNoSnapshot = errors.New("no snapshot")
+// ErrNoSnapshot is returned by a SnapshotStore that has no snapshot to
+// give; stores may return any error wrapping ledger.ErrNotFound instead.
+var ErrNoSnapshot = fmt.Errorf("no snapshot: %w", ledger.ErrNotFound)
 
 // SnapshotStore keeps encoded models with the position they cover.
 type SnapshotStore interface {

@@ -1,0 +1,225 @@
+package projections_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/ledger/natsstore"
+	"github.com/alliance-ledger/alliance/ledger/sample"
+	"github.com/alliance-ledger/alliance/projections"
+)
+
+// jetStream starts an embedded JetStream on a temp directory and returns a
+// store on it with its quarantine hook, and a raw client connection.
+func jetStream(t *testing.T, onQuarantine func(natsstore.Quarantined)) (*natsstore.Store, *nats.Conn, *natsstore.Embedded) {
+	t.Helper()
+	e, err := natsstore.StartEmbedded(t.TempDir(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Shutdown)
+	nc, err := e.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	s, err := natsstore.New(nc, natsstore.Options{OnQuarantine: onQuarantine, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, nc, e
+}
+
+// forged is a commit a writer never made, published with the nats client at
+// the log's next position: its events have valid envelopes but payloads
+// that do not decode or validate.
+func forged(t *testing.T, alliance string, first uint64, events ...[3]string) *ledger.Commit {
+	t.Helper()
+	c := &ledger.Commit{ID: uuid.NewString(), Alliance: alliance, First: first}
+	for i, p := range events {
+		typ, v, payload := p[0], p[1], p[2]
+		ev := fmt.Sprintf(`{"id":"%s","seq":%d,"type":"%s","v":%s,"alliance":"%s","aggregate":"x","actor":"nats-cli","occurred_at":"2024-05-01T00:00:00Z","recorded_at":"2024-05-01T00:00:00Z","payload":%s}`,
+			uuid.NewString(), first+uint64(i), typ, v, alliance, payload)
+		c.Events = append(c.Events, []byte(ev))
+	}
+	return c
+}
+
+// TestQuarantineRawPublishes: garbage and wrong-schema events published
+// straight to the stream with a raw NATS client are skipped and reported
+// by the projections, which keep folding what follows; the writer steps
+// over them too.
+func TestQuarantineRawPublishes(t *testing.T) {
+	ctx := context.Background()
+	var runner *projections.Runner
+	store, nc, _ := jetStream(t, func(q natsstore.Quarantined) {
+		if runner != nil {
+			runner.NoteMessage(q.StreamSeq, q.Reason)
+		}
+	})
+	const id = "quarantine"
+	w := ledger.NewWriter(store, ledger.WriterOptions{Logger: slog.New(slog.DiscardHandler)})
+	defer w.Close()
+	start := time.Date(2023, 9, 4, 9, 0, 0, 0, time.UTC)
+	reqs := sample.Requests(id, start, start.AddDate(3, 0, 0))
+	if _, err := w.AppendInOrder(ctx, reqs, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := store.Last(ctx, id)
+
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := natsstore.Subject(id)
+	// Garbage: not a commit at all.
+	garbage, err := js.Publish(ctx, subject, []byte("hello from the nats CLI"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A commit at the right place whose events have the wrong schema: a
+	// payload field of the wrong type, and an unknown schema version.
+	c := forged(t, id, before+1,
+		[3]string{"contribution.recorded", "2", `{"member":42,"kind":"cash"}`},
+		[3]string{"contribution.recorded", "9", `{"member":"M01"}`},
+		[3]string{"member.admitted", "1", `{"member":"X9","name":"","kind":"enterprise","role":"ordinary"}`})
+	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: ledger.MarshalCommit(c),
+		Header: nats.Header{jetstream.MsgIDHeader: {c.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	// The writer carries on after them.
+	at := time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)
+	more := []ledger.Request{
+		{Alliance: id, Actor: "secretariat", IdempotencyKey: "after-1", Commands: []ledger.Command{ledger.NewCommand(at,
+			&ledger.FundingReceived{Source: "service-revenue", Payer: "检测服务客户", Amount: ledger.Money{Amount: 12_345_600, Currency: "CNY"}})}},
+		{Alliance: id, Actor: "secretariat", IdempotencyKey: "after-2", Commands: []ledger.Command{ledger.NewCommand(at,
+			&ledger.MemberAdmitted{Member: "X10", Name: "新成员单位", Kind: "enterprise", Role: "ordinary"})}},
+	}
+	rec, err := w.AppendInOrder(ctx, more, nil)
+	if err != nil {
+		t.Fatalf("append after the raw publishes: %v", err)
+	}
+	if first := rec[0].First; first != before+4 {
+		t.Fatalf("the writer appended at %d, want %d (after the 3 forged positions)", first, before+4)
+	}
+	last := rec[len(rec)-1].Last
+
+	runner = projections.NewRunner(store, id, projections.RunnerOptions{Logger: slog.New(slog.DiscardHandler)})
+	if err := runner.CatchUp(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if runner.Last() != last {
+		t.Fatalf("projections reached %d, the log ends at %d", runner.Last(), last)
+	}
+	q := runner.Quarantined()
+	if len(q.Messages) != 1 || q.Messages[0].StreamSeq != garbage.Sequence {
+		t.Errorf("quarantined messages %+v, want stream seq %d", q.Messages, garbage.Sequence)
+	}
+	if len(q.Events) != 3 {
+		t.Fatalf("quarantined events %+v, want 3", q.Events)
+	}
+	for i, want := range []string{"cannot unmarshal number", "unknown schema version 9", "name"} {
+		if q.Events[i].Seq != before+1+uint64(i) || !strings.Contains(q.Events[i].Reason, want) {
+			t.Errorf("quarantined event %d = %+v, want position %d, reason mentioning %q", i, q.Events[i], before+1+uint64(i), want)
+		}
+	}
+	// What was skipped is not in the views; everything else is.
+	var got, want string
+	runner.View(func(m *projections.Model) error { got = views(t, m, projections.Query{}); return nil })
+	var evs []*ledger.Event
+	store.Read(ctx, id, 1, func(s ledger.Stored) error {
+		if s.Seq > before && s.Seq <= before+3 {
+			return nil
+		}
+		e, err := ledger.DecodeEvent(s.Data)
+		if err != nil {
+			return err
+		}
+		evs = append(evs, e)
+		return nil
+	})
+	clean := projections.NewModel(id)
+	for _, e := range evs {
+		if e.Seq == before+4 {
+			for s := before + 1; s <= before+3; s++ {
+				clean.Skip(s, "", "")
+			}
+		}
+		if err := clean.Apply(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = views(t, clean, projections.Query{})
+	if got != want {
+		t.Errorf("views with the raw publishes differ from views of the log without them")
+	}
+}
+
+// TestSnapshotsInJetStream: the runner saves snapshots in the JetStream
+// object store; a new runner on a new connection resumes from the latest
+// instead of folding from zero, and ends in the same model as a rebuild.
+func TestSnapshotsInJetStream(t *testing.T) {
+	ctx := context.Background()
+	store, _, e := jetStream(t, nil)
+	const id = "snapshots"
+	w := ledger.NewWriter(store, ledger.WriterOptions{})
+	defer w.Close()
+	g := sample.NewSynthetic(id, 5, synStart)
+	var reqs []ledger.Request
+	for range 3000 {
+		reqs = append(reqs, g.Next())
+	}
+	if _, err := w.AppendInOrder(ctx, reqs, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := projections.NewRunner(store, id, projections.RunnerOptions{Snapshots: store.Snapshots(), SnapshotEvery: 1000})
+	if err := r.CatchUp(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	var want []byte
+	r.View(func(m *projections.Model) (err error) { want, err = m.Encode(""); return })
+
+	nc2, err := e.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc2.Close()
+	store2, err := natsstore.New(nc2, natsstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folded := 0
+	r2 := projections.NewRunner(store2, id, projections.RunnerOptions{Snapshots: store2.Snapshots(),
+		Progress: func(uint64) { folded++ }})
+	at, err := r2.Restore(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at < g.Last()-1000 || at > g.Last() {
+		t.Fatalf("restored the snapshot at %d; the log ends at %d, snapshots every 1000", at, g.Last())
+	}
+	if err := r2.CatchUp(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	r2.View(func(m *projections.Model) (err error) { got, err = m.Encode(""); return })
+	if !bytes.Equal(got, want) {
+		t.Fatal("the runner resumed from a snapshot differs from the one that folded everything")
+	}
+	// An older snapshot still answers as of an earlier position: the
+	// nearest snapshot at or before it, plus replay.
+	r3 := projections.NewRunner(store2, id, projections.RunnerOptions{Snapshots: store2.Snapshots()})
+	if at3, err := r3.Restore(ctx, at-1); err != nil || at3 == 0 || at3 >= at {
+		t.Fatalf("restore at most %d: got %d, %v", at-1, at3, err)
+	}
+}
