@@ -39,6 +39,10 @@ func commands() []command {
 		{"demo", "build the sample alliance in the data directory", runDemo},
 		{"record", "append one command (an event) to an alliance's log", runRecord},
 		{"log", "print an alliance's events", runLog},
+		{"balances", "member balances, as of any position, time or period", runBalances},
+		{"risk", "risk shares per project and realized losses split by them", runRisk},
+		{"outputs", "innovation outputs by member, project, type, status and year", runOutputs},
+		{"replay", "rebuild every projection from the first event", runReplay},
 		{"bench", "measure the ledger (bench append)", runBench},
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/alliance-ledger/alliance/ledger"
 	"github.com/alliance-ledger/alliance/ledger/natsstore"
+	"github.com/alliance-ledger/alliance/projections"
 )
 
 // storeFlags are the flags of every command that opens the ledger.
@@ -43,6 +45,25 @@ type ledgerConn struct {
 	// quarantined counts stream messages readers skipped because they are
 	// not commits (published by hand, say); reads run on one goroutine.
 	quarantined int
+
+	mu      sync.Mutex
+	runners map[string]*projections.Runner // told of the messages the store skips
+}
+
+// runner returns a projections runner for an alliance, told of the stream
+// messages the store skips. Snapshots go to the JetStream object store.
+func (lc *ledgerConn) runner(alliance string, opts projections.RunnerOptions) *projections.Runner {
+	if opts.Logger == nil {
+		opts.Logger = lc.logger
+	}
+	r := projections.NewRunner(lc.store, alliance, opts)
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if lc.runners == nil {
+		lc.runners = map[string]*projections.Runner{}
+	}
+	lc.runners[alliance] = r
+	return r
 }
 
 func (f *storeFlags) open(ctx context.Context, e *env) (*ledgerConn, error) {
@@ -83,7 +104,13 @@ func (f *storeFlags) open(ctx context.Context, e *env) (*ledgerConn, error) {
 		Replicas: f.replicas,
 		Logger:   logger,
 		OnQuarantine: func(q natsstore.Quarantined) {
+			lc.mu.Lock()
 			lc.quarantined++
+			r := lc.runners[q.Alliance]
+			lc.mu.Unlock()
+			if r != nil {
+				r.NoteMessage(q.StreamSeq, q.Reason)
+			}
 		},
 	})
 	if err != nil {
