@@ -390,8 +390,12 @@ func runRisk(ctx context.Context, e *env, args []string) error {
 		if p.Closed {
 			state = fmt.Sprintf("closed at position %d", p.ClosedAt)
 		}
-		fmt.Fprintf(e.stdout, "\n%s %s (%s): rule %q of agreement v%d; at risk %s %s; realized losses %s %s\n",
-			p.Project, p.Name, state, p.Rule, p.AgreementVersion, ratioAmount(p.AtRisk, p.Currency), p.Currency, amount(p.Loss, p.Currency), p.Currency)
+		atRisk := fmt.Sprintf("at risk %s %s", ratioAmount(p.AtRisk, p.Currency), p.Currency)
+		if p.Rule == "equal" {
+			atRisk = fmt.Sprintf("equal shares among %s participants", p.AtRisk)
+		}
+		fmt.Fprintf(e.stdout, "\n%s %s (%s): rule %q of agreement v%d; %s; realized losses %s %s\n",
+			p.Project, p.Name, state, p.Rule, p.AgreementVersion, atRisk, amount(p.Loss, p.Currency), p.Currency)
 		if p.Note != "" {
 			fmt.Fprintf(e.stdout, "  %s\n", p.Note)
 			continue
