@@ -34,60 +34,71 @@ const (
 	kindPayout
 )
 
-// Contribution and payout statuses as the views report them.
-const (
-	StatusRecorded  = "recorded" // not yet confirmed by the counterparty
-	StatusConfirmed = "confirmed"
-	StatusContested = "contested"
-	StatusSettled   = "settled" // a payout that was paid
-)
-
 // version is one state of an entry's facts, in force from position At.
+// Names (members, projects, kinds, currencies...) are interned: an index
+// into Model.names, 0 for none.
 type version struct {
 	At       uint64
-	Member   string // contributor, paying member, member bearing a cost
-	Project  string
-	Kind     string // contribution kind, funding source, cost category
+	Member   int32 // contributor, paying member, member bearing a cost
+	Project  int32
+	Kind     int32 // contribution kind, funding source, cost category, licensee
+	Currency int32
+	Asset    int32 // licence revenue
+	Pool     int32 // payout
 	Amount   int64
-	Currency string
-	Asset    string // licence revenue
-	Pool     string // payout
-	Allocs   []ledger.Allocation
+	Allocs   []allocation
 }
+
+type allocation struct {
+	Member int32
+	Amount int64
+}
+
+// Entry statuses, as marked by later events.
+const (
+	stNone      uint8 = iota // contribution: recorded, unconfirmed; payout: unsettled
+	stConfirmed              // contribution confirmed by its counterparty
+	stContested              // contribution contested
+	stRecorded               // contribution corrected: unconfirmed again
+	stSettled                // payout settled
+)
 
 // mark is a status that holds from position At.
 type mark struct {
 	At     uint64
-	Status string
+	Status uint8
 }
 
-// entry is one money fact of the log, with its history.
+// entry is one money fact of the log, with its history: First is the fact
+// as recorded, More its corrections, Marks its status changes.
 type entry struct {
 	Seq      uint64
 	Kind     uint8
-	Occurred int64 // business time of the original record, Unix nanoseconds
-	Versions []version
-	Marks    []mark // contribution: confirmed/contested/recorded; payout: settled
+	Occurred int64  // business time of the original record, Unix nanoseconds
 	Reversed uint64 // position of the reversal, 0 if none
+	First    version
+	More     []version
+	Marks    []mark
 }
 
 // at returns the entry's facts in force at position n (n >= e.Seq).
 func (e *entry) at(n uint64) *version {
-	i := len(e.Versions) - 1
-	for i > 0 && e.Versions[i].At > n {
-		i--
+	for i := len(e.More) - 1; i >= 0; i-- {
+		if e.More[i].At <= n {
+			return &e.More[i]
+		}
 	}
-	return &e.Versions[i]
+	return &e.First
 }
 
-// status returns the entry's status at position n; def if none was marked.
-func (e *entry) status(n uint64, def string) string {
+// status returns the entry's status at position n.
+func (e *entry) status(n uint64) uint8 {
 	for i := len(e.Marks) - 1; i >= 0; i-- {
 		if e.Marks[i].At <= n {
 			return e.Marks[i].Status
 		}
 	}
-	return def
+	return stNone
 }
 
 func (e *entry) reversedAt(n uint64) bool { return e.Reversed != 0 && e.Reversed <= n }
@@ -149,7 +160,12 @@ type asset struct {
 	Filed                    uint64
 	Occurred                 int64
 	Owners                   []ledger.Share
-	Marks                    []mark
+	Statuses                 []assetStatus
+}
+
+type assetStatus struct {
+	At     uint64
+	Status string
 }
 
 type pool struct {
@@ -182,8 +198,17 @@ type Model struct {
 	assets   map[string]*asset
 	pools    map[string]*pool
 	agrees   []agreement
-	entries  []*entry // by position
-	disputes []*dispute
+	entries  []entry  // by position
+	names    []string // interned names; names[0] is ""
+	nameIdx  map[string]int32
+	kindSlot []int8 // by name index: its slot in ledger.ContributionKinds, or -1
+
+	// Whole-history sums (sums.go): current, checkpoints, touches.
+	sums        sumCells
+	checkpoints []checkpoint
+	touches     []touch
+	scanOnly    bool // answer whole-history queries by scanning (tests)
+	disputes    []*dispute
 	// recorded maps recorded time to positions: one mark per position at
 	// which the log's latest recorded time grew.
 	recorded []timeMark
@@ -216,7 +241,31 @@ func NewModel(alliance string) *Model {
 		assets:   map[string]*asset{},
 		pools:    map[string]*pool{},
 		types:    map[string]uint64{},
+		names:    []string{""},
+		nameIdx:  map[string]int32{"": 0},
+		kindSlot: []int8{-1},
+		sums:     sumCells{},
 	}
+}
+
+// intern returns the index of a name, adding it on first use.
+func (m *Model) intern(s string) int32 {
+	if i, ok := m.nameIdx[s]; ok {
+		return i
+	}
+	i := int32(len(m.names))
+	m.names = append(m.names, s)
+	m.nameIdx[s] = i
+	m.kindSlot = append(m.kindSlot, int8(slices.Index(ledger.ContributionKinds, s)))
+	return i
+}
+
+// lookup returns the index of a name, or -1 if it was never interned.
+func (m *Model) lookup(s string) int32 {
+	if i, ok := m.nameIdx[s]; ok {
+		return i
+	}
+	return -1
 }
 
 // Last is the position of the last event the model has folded or skipped.
@@ -236,8 +285,10 @@ func (m *Model) Skip(seq uint64, eventType, reason string) {
 	if seq <= m.last {
 		return
 	}
+	prev := m.last
 	m.last = seq
 	m.skipped = append(m.skipped, Skipped{Seq: seq, Type: eventType, Reason: reason})
+	m.advanced(prev)
 }
 
 // SeqAtTime returns the last position recorded at or before t: the log's
@@ -271,6 +322,7 @@ func (m *Model) Apply(e *ledger.Event) error {
 		return err
 	}
 	m.last = e.Seq
+	m.advanced(e.Seq - 1)
 	m.types[e.Type]++
 	rec := e.RecordedAt.UnixNano()
 	if n := len(m.recorded); n == 0 || rec > m.recorded[n-1].Recorded {
@@ -349,6 +401,13 @@ func (m *Model) apply(e *ledger.Event) error {
 		}
 		pr.Closed, pr.Outcome = n, p.Outcome
 	case *ledger.ContributionRecorded:
+		// Nothing is recorded to a closed project: every contribution to a
+		// project was committed before it closed.
+		if p.Project != "" {
+			if _, err := m.openProject(p.Project); err != nil {
+				return err
+			}
+		}
 		v, err := m.contributionVersion(p, n)
 		if err != nil {
 			return err
@@ -359,13 +418,15 @@ func (m *Model) apply(e *ledger.Event) error {
 		if err != nil {
 			return err
 		}
-		en.Marks = append(en.Marks, mark{At: n, Status: StatusConfirmed})
+		en.Marks = append(en.Marks, mark{At: n, Status: stConfirmed})
+		m.touched(n, en)
 	case *ledger.ContributionContested:
 		en, err := m.liveEntry(p.Contribution, kindContribution, "contribution", n)
 		if err != nil {
 			return err
 		}
-		en.Marks = append(en.Marks, mark{At: n, Status: StatusContested})
+		en.Marks = append(en.Marks, mark{At: n, Status: stContested})
+		m.touched(n, en)
 	case *ledger.IPFiled:
 		if _, ok := m.assets[p.Asset]; ok {
 			return fmt.Errorf("asset %q is already filed", p.Asset)
@@ -382,7 +443,7 @@ func (m *Model) apply(e *ledger.Event) error {
 		if a == nil {
 			return fmt.Errorf("asset %q is not filed", p.Asset)
 		}
-		a.Marks = append(a.Marks, mark{At: n, Status: p.Status})
+		a.Statuses = append(a.Statuses, assetStatus{At: n, Status: p.Status})
 	case *ledger.IPLicenceRevenue:
 		v, err := m.licenceVersion(p, n)
 		if err != nil {
@@ -425,7 +486,8 @@ func (m *Model) apply(e *ledger.Event) error {
 		if err != nil {
 			return err
 		}
-		en.Marks = append(en.Marks, mark{At: n, Status: StatusSettled})
+		en.Marks = append(en.Marks, mark{At: n, Status: stSettled})
+		m.touched(n, en)
 	case *ledger.DisputeRaised:
 		if p.Subject >= n {
 			return fmt.Errorf("dispute cites position %d, which is not before it", p.Subject)
@@ -443,6 +505,7 @@ func (m *Model) apply(e *ledger.Event) error {
 			return fmt.Errorf("there is no entry in force at position %d to reverse", p.Entry)
 		}
 		en.Reversed = n
+		m.touched(n, en)
 	case *ledger.EntryCorrected:
 		return m.correct(p, n)
 	default:
@@ -452,24 +515,18 @@ func (m *Model) apply(e *ledger.Event) error {
 }
 
 func (m *Model) addEntry(e *ledger.Event, kind uint8, v version) {
-	m.entries = append(m.entries, &entry{Seq: e.Seq, Kind: kind, Occurred: e.OccurredAt.UnixNano(), Versions: []version{v}})
+	m.entries = append(m.entries, entry{Seq: e.Seq, Kind: kind, Occurred: e.OccurredAt.UnixNano(), First: v})
+	m.touched(e.Seq, &m.entries[len(m.entries)-1])
 }
 
-// entry returns the money entry at position seq, or nil.
+// entry returns the money entry at position seq, or nil. The pointer is
+// valid until the next entry is added.
 func (m *Model) entry(seq uint64) *entry {
-	i, ok := slices.BinarySearchFunc(m.entries, seq, func(e *entry, s uint64) int {
-		switch {
-		case e.Seq < s:
-			return -1
-		case e.Seq > s:
-			return 1
-		}
-		return 0
-	})
+	i, ok := slices.BinarySearchFunc(m.entries, seq, func(e entry, s uint64) int { return cmpUint(e.Seq, s) })
 	if !ok {
 		return nil
 	}
-	return m.entries[i]
+	return &m.entries[i]
 }
 
 func (m *Model) liveEntry(seq uint64, kind uint8, what string, n uint64) (*entry, error) {
@@ -547,7 +604,8 @@ func (m *Model) contributionVersion(p *ledger.ContributionRecorded, n uint64) (v
 	if p.Value.Amount <= 0 {
 		return version{}, fmt.Errorf("contribution has no value")
 	}
-	return version{At: n, Member: p.Member, Project: p.Project, Kind: p.Kind, Amount: p.Value.Amount, Currency: p.Value.Currency}, nil
+	return version{At: n, Member: m.intern(p.Member), Project: m.intern(p.Project), Kind: m.intern(p.Kind),
+		Amount: p.Value.Amount, Currency: m.intern(p.Value.Currency)}, nil
 }
 
 func (m *Model) fundingVersion(p *ledger.FundingReceived, n uint64) (version, error) {
@@ -559,7 +617,8 @@ func (m *Model) fundingVersion(p *ledger.FundingReceived, n uint64) (version, er
 	if err := m.knownProject(p.Project); err != nil {
 		return version{}, err
 	}
-	return version{At: n, Member: p.Member, Project: p.Project, Kind: p.Source, Amount: p.Amount.Amount, Currency: p.Amount.Currency}, nil
+	return version{At: n, Member: m.intern(p.Member), Project: m.intern(p.Project), Kind: m.intern(p.Source),
+		Amount: p.Amount.Amount, Currency: m.intern(p.Amount.Currency)}, nil
 }
 
 func (m *Model) costVersion(p *ledger.CostIncurred, n uint64) (version, error) {
@@ -571,21 +630,22 @@ func (m *Model) costVersion(p *ledger.CostIncurred, n uint64) (version, error) {
 	if err := m.knownProject(p.Project); err != nil {
 		return version{}, err
 	}
-	return version{At: n, Member: p.BorneBy, Project: p.Project, Kind: p.Category, Amount: p.Amount.Amount, Currency: p.Amount.Currency}, nil
+	return version{At: n, Member: m.intern(p.BorneBy), Project: m.intern(p.Project), Kind: m.intern(p.Category),
+		Amount: p.Amount.Amount, Currency: m.intern(p.Amount.Currency)}, nil
 }
 
 func (m *Model) lossVersion(p *ledger.LossRealized, n uint64) (version, error) {
 	if err := m.knownProject(p.Project); err != nil {
 		return version{}, err
 	}
-	return version{At: n, Project: p.Project, Amount: p.Amount.Amount, Currency: p.Amount.Currency}, nil
+	return version{At: n, Project: m.intern(p.Project), Amount: p.Amount.Amount, Currency: m.intern(p.Amount.Currency)}, nil
 }
 
 func (m *Model) licenceVersion(p *ledger.IPLicenceRevenue, n uint64) (version, error) {
 	if m.assets[p.Asset] == nil {
 		return version{}, fmt.Errorf("asset %q is not filed", p.Asset)
 	}
-	return version{At: n, Asset: p.Asset, Kind: p.Licensee, Amount: p.Amount.Amount, Currency: p.Amount.Currency}, nil
+	return version{At: n, Asset: m.intern(p.Asset), Kind: m.intern(p.Licensee), Amount: p.Amount.Amount, Currency: m.intern(p.Amount.Currency)}, nil
 }
 
 func (m *Model) payoutVersion(p *ledger.PayoutCommitted, n uint64) (version, error) {
@@ -606,7 +666,11 @@ func (m *Model) payoutVersion(p *ledger.PayoutCommitted, n uint64) (version, err
 	if sum != pl.Amount.Amount {
 		return version{}, fmt.Errorf("allocations sum to %d, the pool is %d", sum, pl.Amount.Amount)
 	}
-	return version{At: n, Pool: p.Pool, Project: pl.Project, Amount: sum, Currency: pl.Amount.Currency, Allocs: p.Allocations}, nil
+	allocs := make([]allocation, len(p.Allocations))
+	for i, a := range p.Allocations {
+		allocs[i] = allocation{Member: m.intern(a.Member), Amount: a.Amount.Amount}
+	}
+	return version{At: n, Pool: m.intern(p.Pool), Project: m.intern(pl.Project), Amount: sum, Currency: m.intern(pl.Amount.Currency), Allocs: allocs}, nil
 }
 
 // correct folds an entry.corrected: the replacement becomes the entry's
@@ -625,10 +689,12 @@ func (m *Model) correct(p *ledger.EntryCorrected, n uint64) error {
 	case kindContribution:
 		var r ledger.Payload
 		if r, err = p.Corrected(ledger.TypeContributionRecorded); err == nil {
-			v, err = m.contributionVersion(r.(*ledger.ContributionRecorded), n)
-		}
-		if err == nil && (v.Member != cur.Member || v.Project != cur.Project) {
-			err = fmt.Errorf("a correction keeps the contribution's member and project")
+			c := r.(*ledger.ContributionRecorded)
+			if c.Member != m.names[cur.Member] || c.Project != m.names[cur.Project] {
+				err = fmt.Errorf("a correction keeps the contribution's member and project")
+			} else {
+				v, err = m.contributionVersion(c, n)
+			}
 		}
 	case kindFunding:
 		var r ledger.Payload
@@ -656,10 +722,11 @@ func (m *Model) correct(p *ledger.EntryCorrected, n uint64) error {
 	if err != nil {
 		return fmt.Errorf("correction of position %d: %w", p.Entry, err)
 	}
-	en.Versions = append(en.Versions, v)
+	en.More = append(en.More, v)
 	if en.Kind == kindContribution {
-		en.Marks = append(en.Marks, mark{At: n, Status: StatusRecorded})
+		en.Marks = append(en.Marks, mark{At: n, Status: stRecorded})
 	}
+	m.touched(n, en)
 	return nil
 }
 

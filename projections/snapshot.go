@@ -45,6 +45,7 @@ type snapshot struct {
 	Assets     []asset
 	Pools      []pool
 	Agreements []encodedAgreement
+	Names      []string
 	Entries    []entry
 	Disputes   []dispute
 	Recorded   []timeMark
@@ -90,10 +91,8 @@ func (m *Model) Encode(lastID string) ([]byte, error) {
 		}
 		s.Agreements = append(s.Agreements, encodedAgreement{At: a.At, JSON: b})
 	}
-	s.Entries = make([]entry, len(m.entries))
-	for i, e := range m.entries {
-		s.Entries[i] = *e
-	}
+	s.Names = m.names
+	s.Entries = m.entries
 	for _, d := range m.disputes {
 		s.Disputes = append(s.Disputes, *d)
 	}
@@ -149,9 +148,26 @@ func DecodeModel(data []byte) (*Model, string, error) {
 		}
 		m.agrees = append(m.agrees, agreement{At: a.At, Agreement: ag})
 	}
-	m.entries = make([]*entry, len(s.Entries))
-	for i := range s.Entries {
-		m.entries[i] = &s.Entries[i]
+	if len(s.Names) == 0 || s.Names[0] != "" {
+		return nil, "", fmt.Errorf("decode snapshot: no name table")
+	}
+	m.names = s.Names
+	m.nameIdx = make(map[string]int32, len(s.Names))
+	for i, name := range s.Names {
+		if _, dup := m.nameIdx[name]; dup {
+			return nil, "", fmt.Errorf("decode snapshot: name %q twice", name)
+		}
+		m.nameIdx[name] = int32(i)
+	}
+	m.entries = s.Entries
+	m.kindSlot = make([]int8, len(m.names))
+	for i, name := range m.names {
+		m.kindSlot[i] = int8(slices.Index(ledger.ContributionKinds, name))
+	}
+	for _, e := range m.entries {
+		if !e.validNames(len(m.names)) {
+			return nil, "", fmt.Errorf("decode snapshot: entry %d names nothing known", e.Seq)
+		}
 	}
 	for i := range s.Disputes {
 		m.disputes = append(m.disputes, &s.Disputes[i])
@@ -159,10 +175,38 @@ func DecodeModel(data []byte) (*Model, string, error) {
 	for _, t := range s.Types {
 		m.types[t.Type] = t.Count
 	}
-	if !slices.IsSortedFunc(m.entries, func(a, b *entry) int { return cmpUint(a.Seq, b.Seq) }) {
+	if !slices.IsSortedFunc(m.entries, func(a, b entry) int { return cmpUint(a.Seq, b.Seq) }) {
 		return nil, "", fmt.Errorf("decode snapshot: entries out of order")
 	}
+	m.rebuildSums()
 	return m, s.LastID, nil
+}
+
+// validNames reports whether every name index of the entry is in a table
+// of n names.
+func (e *entry) validNames(n int) bool {
+	ok := func(v *version) bool {
+		for _, i := range []int32{v.Member, v.Project, v.Kind, v.Currency, v.Asset, v.Pool} {
+			if i < 0 || int(i) >= n {
+				return false
+			}
+		}
+		for _, a := range v.Allocs {
+			if a.Member < 0 || int(a.Member) >= n {
+				return false
+			}
+		}
+		return true
+	}
+	if !ok(&e.First) {
+		return false
+	}
+	for i := range e.More {
+		if !ok(&e.More[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func cmpUint(a, b uint64) int {

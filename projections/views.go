@@ -63,20 +63,24 @@ func (q Query) inPeriod(ns int64) bool {
 // live calls fn for each money entry recorded by position n, not reversed
 // by n, that occurred in the query's period, with its facts in force at n.
 func (m *Model) live(n uint64, q Query, fn func(e *entry, v *version)) {
-	end, _ := slices.BinarySearchFunc(m.entries, n+1, func(e *entry, s uint64) int {
-		switch {
-		case e.Seq < s:
-			return -1
-		case e.Seq > s:
-			return 1
-		}
-		return 0
-	})
-	for _, e := range m.entries[:end] {
-		if e.reversedAt(n) || !q.inPeriod(e.Occurred) {
+	end, _ := slices.BinarySearchFunc(m.entries, n+1, func(e entry, s uint64) int { return cmpUint(e.Seq, s) })
+	from, to := int64(-1<<63), int64(1<<63-1)
+	if !q.From.IsZero() {
+		from = q.From.UnixNano()
+	}
+	if !q.To.IsZero() {
+		to = q.To.UnixNano()
+	}
+	for i := range m.entries[:end] {
+		e := &m.entries[i]
+		if e.Reversed != 0 && e.Reversed <= n || e.Occurred < from || e.Occurred >= to {
 			continue
 		}
-		fn(e, e.at(n))
+		v := &e.First
+		if len(e.More) > 0 {
+			v = e.at(n)
+		}
+		fn(e, v)
 	}
 }
 
@@ -185,7 +189,73 @@ type ProjectsTotals struct {
 	Totals   []Amounts        `json:"totals"`
 }
 
-type balanceKey struct{ member, project, currency string }
+// cellKey identifies a balance cell by interned member, project and currency.
+type cellKey struct{ member, project, currency int32 }
+
+// cellSums are a cell's sums while a view is computed: contributions by
+// kind slot (the order of ledger.ContributionKinds) and status.
+type cellSums struct {
+	byKind                           [6][3]int64 // confirmed, unconfirmed, contested
+	funding, payouts, settled, costs int64
+	losses                           int64
+}
+
+func statusColumn(st uint8) int {
+	switch st {
+	case stConfirmed:
+		return 0
+	case stContested:
+		return 2
+	}
+	return 1
+}
+
+// scan sums the live entries at n that occurred in the query's period
+// into cells (member 0 is the alliance's own).
+func (m *Model) scan(n uint64, q Query) sumCells {
+	cells := sumCells{}
+	var lastKey cellKey
+	var last *cellSums
+	cell := func(k cellKey) *cellSums {
+		if last != nil && k == lastKey {
+			return last
+		}
+		last, lastKey = cells.get(k), k
+		return last
+	}
+	m.live(n, q, func(e *entry, v *version) {
+		switch e.Kind {
+		case kindContribution:
+			cell(cellKey{v.Member, v.Project, v.Currency}).byKind[m.slotOf(v.Kind)][statusColumn(e.status(n))] += v.Amount
+		case kindFunding:
+			cell(cellKey{v.Member, v.Project, v.Currency}).funding += v.Amount
+		case kindCost:
+			cell(cellKey{v.Member, v.Project, v.Currency}).costs += v.Amount
+		case kindLoss:
+			cell(cellKey{0, v.Project, v.Currency}).losses += v.Amount
+		case kindPayout:
+			settled := e.status(n) == stSettled
+			for _, al := range v.Allocs {
+				c := cell(cellKey{al.Member, v.Project, v.Currency})
+				c.payouts += al.Amount
+				if settled {
+					c.settled += al.Amount
+				}
+			}
+		}
+	})
+	return cells
+}
+
+// cells returns the sums for a query: from the kept sums for the whole
+// history, by scanning the entries for a business period (or always, when
+// the model is told to, for tests).
+func (m *Model) cells(n uint64, q Query) sumCells {
+	if q.From.IsZero() && q.To.IsZero() && !m.scanOnly {
+		return m.sumsAt(n)
+	}
+	return m.scan(n, q)
+}
 
 // Balances computes member balances for the query.
 func (m *Model) Balances(q Query) (*Balances, error) {
@@ -193,13 +263,20 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 	if err != nil {
 		return nil, err
 	}
-	cells := map[balanceKey]*Amounts{}
-	cell := func(member, project, currency string) *Amounts {
+	cells := m.cells(n, q)
+	risk := riskFrom(cells)
+	if !q.From.IsZero() || !q.To.IsZero() {
+		// Losses are borne by the project's risk shares over its whole
+		// history, whatever the period.
+		risk = riskFrom(m.cells(n, Query{}))
+	}
+	out := map[balanceKey]*Amounts{}
+	get := func(member, project, currency string) *Amounts {
 		k := balanceKey{member, project, currency}
-		a := cells[k]
+		a := out[k]
 		if a == nil {
 			a = &Amounts{Currency: currency}
-			cells[k] = a
+			out[k] = a
 		}
 		return a
 	}
@@ -212,81 +289,73 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 		}
 		return a
 	}
-	losses := map[string]map[string]int64{} // project -> currency -> amount
-	m.live(n, q, func(e *entry, v *version) {
-		switch e.Kind {
-		case kindContribution:
-			c, t := cell(v.Member, v.Project, v.Currency), total(v.Currency)
-			for _, a := range []*Amounts{c, t} {
-				k := a.kind(v.Kind)
-				switch e.status(n, StatusRecorded) {
-				case StatusConfirmed:
-					k.Confirmed += v.Amount
-					a.Confirmed += v.Amount
-				case StatusContested:
-					k.Contested += v.Amount
-					a.Contested += v.Amount
-				default:
-					k.Unconfirmed += v.Amount
-					a.Unconfirmed += v.Amount
-				}
-			}
-		case kindFunding:
-			cell(v.Member, v.Project, v.Currency).FundingReceived += v.Amount
-			total(v.Currency).FundingReceived += v.Amount
-		case kindCost:
-			cell(v.Member, v.Project, v.Currency).CostsBorne += v.Amount
-			total(v.Currency).CostsBorne += v.Amount
-		case kindLoss:
-			if losses[v.Project] == nil {
-				losses[v.Project] = map[string]int64{}
-			}
-			losses[v.Project][v.Currency] += v.Amount
-			total(v.Currency).LossesBorne += v.Amount
-		case kindPayout:
-			settled := e.status(n, "") == StatusSettled
-			for _, al := range v.Allocs {
-				cell(al.Member, v.Project, v.Currency).PayoutsReceived += al.Amount.Amount
-				if settled {
-					cell(al.Member, v.Project, v.Currency).PayoutsSettled += al.Amount.Amount
-				}
-			}
-			total(v.Currency).PayoutsReceived += v.Amount
-			if settled {
-				total(v.Currency).PayoutsSettled += v.Amount
-			}
+	type lossKey struct{ project, currency int32 }
+	losses := map[lossKey]int64{}
+	for k, c := range cells {
+		cur := m.names[k.currency]
+		if c.losses != 0 {
+			losses[lossKey{k.project, k.currency}] += c.losses
+			total(cur).LossesBorne += c.losses
 		}
-	})
-	// Losses are borne by the project's risk shares as of n (over the
-	// project's whole history, whatever the period); a project with no
-	// at-risk investment leaves its losses with the alliance.
-	var bases map[string]*riskBase
-	if len(losses) > 0 {
-		bases = m.riskBases(n, Query{})
-	}
-	for _, pid := range sortedKeys(losses) {
-		var shares []RiskShare
-		if pr := m.projects[pid]; pr != nil && pid != "" {
-			shares = m.projectRiskFrom(pr, n, Query{}, bases[pid]).Shares
+		if *c == (cellSums{losses: c.losses}) {
+			continue // a cell of losses only: they are shared below
 		}
-		for _, cur := range sortedKeys(losses[pid]) {
-			amt := losses[pid][cur]
-			parts := splitByShares(amt, shares)
-			if parts == nil {
-				cell("", pid, cur).LossesBorne += amt
+		a, t := get(m.names[k.member], m.names[k.project], cur), total(cur)
+		for slot, st := range c.byKind {
+			if st == [3]int64{} {
 				continue
 			}
-			for i, s := range shares {
-				if parts[i] != 0 {
-					cell(s.Member, pid, cur).LossesBorne += parts[i]
-				}
+			for _, x := range []*Amounts{a, t} {
+				ka := x.kind(ledger.ContributionKinds[slot])
+				ka.Confirmed += st[0]
+				ka.Unconfirmed += st[1]
+				ka.Contested += st[2]
+				x.Confirmed += st[0]
+				x.Unconfirmed += st[1]
+				x.Contested += st[2]
+			}
+		}
+		for _, x := range []*Amounts{a, t} {
+			x.FundingReceived += c.funding
+			x.PayoutsReceived += c.payouts
+			x.PayoutsSettled += c.settled
+			x.CostsBorne += c.costs
+		}
+	}
+	// A project's losses are borne by its risk shares as of n; a project
+	// with no at-risk investment leaves them with the alliance.
+	lks := make([]lossKey, 0, len(losses))
+	for k := range losses {
+		lks = append(lks, k)
+	}
+	slices.SortFunc(lks, func(a, b lossKey) int {
+		if d := cmpString(m.names[a.project], m.names[b.project]); d != 0 {
+			return d
+		}
+		return cmpString(m.names[a.currency], m.names[b.currency])
+	})
+	for _, lk := range lks {
+		pid, cur, amt := m.names[lk.project], m.names[lk.currency], losses[lk]
+		var rw riskWeights
+		var parts []int64
+		if pr := m.projects[pid]; pr != nil && pid != "" {
+			rw = m.riskWeights(pr, n, risk[lk.project])
+			parts = rw.split(amt)
+		}
+		if parts == nil {
+			get("", pid, cur).LossesBorne += amt
+			continue
+		}
+		for i, id := range rw.Members {
+			if parts[i] != 0 {
+				get(id, pid, cur).LossesBorne += parts[i]
 			}
 		}
 	}
 
 	b := &Balances{Cut: cut, Members: []MemberBalance{}, Common: ProjectsTotals{Projects: []ProjectBalance{}, Totals: []Amounts{}}}
 	byMember := map[string]map[string][]*Amounts{} // member -> project -> amounts
-	for k, a := range cells {
+	for k, a := range out {
 		if byMember[k.member] == nil {
 			byMember[k.member] = map[string][]*Amounts{}
 		}
@@ -327,6 +396,8 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 	b.Totals = finishAll(totals)
 	return b, nil
 }
+
+type balanceKey struct{ member, project, currency string }
 
 func finishAll(mp map[string]*Amounts) []Amounts {
 	out := []Amounts{}
@@ -399,180 +470,135 @@ func (m *Model) Risk(q Query) (*Risk, error) {
 		return nil, err
 	}
 	r := &Risk{Cut: cut, Projects: []ProjectRisk{}}
-	bases := m.riskBases(n, q)
+	cells := m.cells(n, q)
+	risk := riskFrom(cells)
+	losses := map[int32]int64{}
+	for k, c := range cells {
+		if k.member == 0 {
+			losses[k.project] += c.losses
+		}
+	}
 	for _, id := range sortedKeys(m.projects) {
 		pr := m.projects[id]
 		if pr.Opened > n {
 			continue
 		}
-		r.Projects = append(r.Projects, m.projectRiskFrom(pr, n, q, bases[id]))
+		idx := m.lookup(id)
+		r.Projects = append(r.Projects, m.projectRiskFrom(pr, n, risk[idx], losses[idx]))
 	}
 	return r, nil
 }
 
-// Project returns one project's risk shares for the query.
+// ProjectRisk returns one project's risk shares for the query.
 func (m *Model) ProjectRisk(id string, q Query) (*ProjectRisk, error) {
-	_, n, err := m.cut(q)
+	r, err := m.Risk(q)
 	if err != nil {
 		return nil, err
 	}
-	pr := m.projects[id]
-	if pr == nil || pr.Opened > n {
-		return nil, fmt.Errorf("project %q is not opened at position %d", id, n)
+	for i := range r.Projects {
+		if r.Projects[i].Project == id {
+			return &r.Projects[i], nil
+		}
 	}
-	r := m.projectRisk(pr, n, q)
-	return &r, nil
+	return nil, fmt.Errorf("project %q is not opened at position %d", id, r.AsOfSeq)
 }
 
-func (m *Model) projectRisk(pr *project, n uint64, q Query) ProjectRisk {
-	return m.projectRiskFrom(pr, n, q, m.riskBases(n, q)[pr.ID])
+// riskWeights are a project's members (sorted) with integer weights
+// proportional to their at-risk investment under the rule: Basis_i =
+// Weights_i / Scale exactly (Scale clears the coefficients' denominators).
+type riskWeights struct {
+	Rule    string
+	Agree   ledger.Agreement
+	Members []string
+	Weights []*big.Int
+	Total   *big.Int
+	Scale   *big.Int
 }
 
-// riskBases sums, per project, member and kind, the confirmed contributions
-// recorded before the project closed, and the project's losses.
-type riskBase struct {
-	byMember map[string]map[string]int64 // member -> kind -> amount
-	loss     int64
-	currency string
-}
-
-func (m *Model) riskBases(n uint64, q Query) map[string]*riskBase {
-	out := map[string]*riskBase{}
-	get := func(pid string) *riskBase {
-		b := out[pid]
-		if b == nil {
-			b = &riskBase{byMember: map[string]map[string]int64{}}
-			out[pid] = b
-		}
-		return b
-	}
-	m.live(n, q, func(e *entry, v *version) {
-		if v.Project == "" {
-			return
-		}
-		switch e.Kind {
-		case kindContribution:
-			pr := m.projects[v.Project]
-			if pr.closedAt(n) && e.Seq > pr.Closed {
-				return
-			}
-			if e.status(n, StatusRecorded) != StatusConfirmed {
-				return
-			}
-			b := get(v.Project)
-			if b.byMember[v.Member] == nil {
-				b.byMember[v.Member] = map[string]int64{}
-			}
-			b.byMember[v.Member][v.Kind] += v.Amount
-			b.currency = v.Currency
-		case kindLoss:
-			b := get(v.Project)
-			b.loss += v.Amount
-		}
-	})
-	return out
-}
-
-func (m *Model) projectRiskFrom(pr *project, n uint64, q Query, base *riskBase) ProjectRisk {
+// riskWeights computes a project's weights under the rule of the agreement
+// in force at n, from its members' confirmed contributions by kind slot
+// (byMember, for the contribution rule).
+func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64) riskWeights {
 	ag, _ := m.agreementAt(n)
-	rule := ag.Risk.Rule
-	if rule == "" {
-		rule = "contribution"
+	rw := riskWeights{Rule: ag.Risk.Rule, Agree: ag, Scale: big.NewInt(1), Total: new(big.Int)}
+	if rw.Rule == "" {
+		rw.Rule = "contribution"
 	}
-	res := ProjectRisk{Project: pr.ID, Name: pr.Name, Rule: rule, AgreementVersion: ag.Version,
-		Currency: m.info.BaseCurrency, Shares: []RiskShare{}}
-	if pr.closedAt(n) {
-		res.Closed, res.ClosedAt = true, pr.Closed
-	}
-	if base == nil {
-		base = &riskBase{byMember: map[string]map[string]int64{}}
-	}
-	res.Loss = base.loss
 	parts := pr.participants(n)
-	basis := map[string]*big.Rat{}
-	switch rule {
+	w := map[string]*big.Int{}
+	switch rw.Rule {
 	case "budget":
 		for _, pt := range parts {
-			basis[pt.Member] = new(big.Rat).SetInt64(pt.Budget.Amount)
+			w[pt.Member] = big.NewInt(pt.Budget.Amount)
 		}
 	case "equal":
 		for _, pt := range parts {
-			basis[pt.Member] = big.NewRat(1, 1)
+			w[pt.Member] = big.NewInt(1)
 		}
 	default:
-		for _, k := range sortedKeys(ag.Risk.Coefficients) {
-			res.Coefficients = append(res.Coefficients, KindWeight{Kind: k, Weight: ag.Risk.Coefficients[k]})
+		// Integer coefficients: each coefficient times the common
+		// denominator of all of them.
+		var coef [6]*big.Int
+		var rats [6]*big.Rat
+		for slot, k := range ledger.ContributionKinds {
+			rats[slot] = big.NewRat(1, 1)
+			if c, ok := ag.Risk.Coefficients[k]; ok {
+				rats[slot] = c.Rat()
+			}
+			d := rats[slot].Denom()
+			g := new(big.Int).GCD(nil, nil, rw.Scale, d)
+			rw.Scale.Mul(rw.Scale, new(big.Int).Quo(d, g))
+		}
+		for slot := range rats {
+			c := new(big.Int).Mul(rats[slot].Num(), rw.Scale)
+			coef[slot] = c.Quo(c, rats[slot].Denom())
 		}
 		for _, pt := range parts {
-			basis[pt.Member] = new(big.Rat)
+			w[pt.Member] = new(big.Int)
 		}
-		for mid, kinds := range base.byMember {
-			b := basis[mid]
-			if b == nil {
-				b = new(big.Rat)
-				basis[mid] = b
+		tmp := new(big.Int)
+		for mid, amounts := range byMember {
+			name := m.names[mid]
+			x := w[name]
+			if x == nil {
+				x = new(big.Int)
+				w[name] = x
 			}
-			for k, amt := range kinds {
-				w := big.NewRat(1, 1)
-				if c, ok := ag.Risk.Coefficients[k]; ok {
-					w = c.Rat()
+			for slot, amt := range amounts {
+				if amt != 0 {
+					x.Add(x, tmp.Mul(coef[slot], tmp.SetInt64(amt)))
 				}
-				b.Add(b, new(big.Rat).Mul(w, new(big.Rat).SetInt64(amt)))
 			}
 		}
 	}
-	sum := new(big.Rat)
-	for _, b := range basis {
-		sum.Add(sum, b)
+	rw.Members = sortedKeys(w)
+	rw.Weights = make([]*big.Int, len(rw.Members))
+	for i, id := range rw.Members {
+		rw.Weights[i] = w[id]
+		rw.Total.Add(rw.Total, w[id])
 	}
-	res.AtRisk = ledger.RatioOf(sum)
-	for _, mid := range sortedKeys(basis) {
-		s := RiskShare{Member: mid, Basis: ledger.RatioOf(basis[mid])}
-		if sum.Sign() > 0 {
-			s.Share = ledger.RatioOf(new(big.Rat).Quo(basis[mid], sum))
-		} else {
-			s.Share = ledger.RatioOf(new(big.Rat))
-		}
-		res.Shares = append(res.Shares, s)
-	}
-	if sum.Sign() == 0 {
-		res.Note = "no at-risk investment under the rule: no shares; losses stay with the alliance"
-		return res
-	}
-	if split := splitByShares(res.Loss, res.Shares); split != nil {
-		for i := range res.Shares {
-			res.Shares[i].LossBorne = split[i]
-		}
-	}
-	return res
+	return rw
 }
 
-// splitByShares divides amount (minor units) by exact shares summing to 1:
-// each member gets the floor of its exact part, and the units left over go
-// one each to the largest fractional remainders, ties to the earlier member
-// in the list (members are listed by id). The parts sum to amount exactly.
-// It returns nil when no share is positive.
-func splitByShares(amount int64, shares []RiskShare) []int64 {
-	total := new(big.Rat)
-	for _, s := range shares {
-		total.Add(total, s.Share.Rat())
-	}
-	if total.Sign() <= 0 {
+// split divides amount (minor units) in proportion to the weights: each
+// member gets the floor of its exact part, and the units left over go one
+// each to the largest remainders, equal remainders to the member first by
+// id. The parts sum to amount exactly. It returns nil when no weight is
+// positive.
+func (rw *riskWeights) split(amount int64) []int64 {
+	if rw.Total.Sign() <= 0 {
 		return nil
 	}
-	parts := make([]int64, len(shares))
-	rems := make([]*big.Rat, len(shares))
+	parts := make([]int64, len(rw.Weights))
+	rems := make([]*big.Int, len(rw.Weights))
 	left := amount
-	amt := new(big.Rat).SetInt64(amount)
-	for i, s := range shares {
-		exact := new(big.Rat).Mul(amt, s.Share.Rat())
-		exact.Quo(exact, total)
-		fl := new(big.Int).Quo(exact.Num(), exact.Denom()) // exact >= 0: truncation is floor
-		parts[i] = fl.Int64()
-		rems[i] = new(big.Rat).Sub(exact, new(big.Rat).SetInt(fl))
+	amt := big.NewInt(amount)
+	for i, w := range rw.Weights {
+		q, r := new(big.Int).QuoRem(new(big.Int).Mul(amt, w), rw.Total, new(big.Int))
+		parts[i], rems[i] = q.Int64(), r
 		left -= parts[i]
 	}
-	order := make([]int, len(shares))
+	order := make([]int, len(parts))
 	for i := range order {
 		order[i] = i
 	}
@@ -582,6 +608,37 @@ func splitByShares(amount int64, shares []RiskShare) []int64 {
 		left--
 	}
 	return parts
+}
+
+// projectRiskFrom renders a project's risk shares; loss is split by them.
+func (m *Model) projectRiskFrom(pr *project, n uint64, byMember map[int32]*[6]int64, loss int64) ProjectRisk {
+	rw := m.riskWeights(pr, n, byMember)
+	res := ProjectRisk{Project: pr.ID, Name: pr.Name, Rule: rw.Rule, AgreementVersion: rw.Agree.Version,
+		Currency: m.info.BaseCurrency, Loss: loss, Shares: []RiskShare{}}
+	if pr.closedAt(n) {
+		res.Closed, res.ClosedAt = true, pr.Closed
+	}
+	if rw.Rule == "contribution" {
+		for _, k := range sortedKeys(rw.Agree.Risk.Coefficients) {
+			res.Coefficients = append(res.Coefficients, KindWeight{Kind: k, Weight: rw.Agree.Risk.Coefficients[k]})
+		}
+	}
+	res.AtRisk = ledger.RatioOf(new(big.Rat).SetFrac(rw.Total, rw.Scale))
+	split := rw.split(loss)
+	for i, id := range rw.Members {
+		s := RiskShare{Member: id, Basis: ledger.RatioOf(new(big.Rat).SetFrac(rw.Weights[i], rw.Scale))}
+		if rw.Total.Sign() > 0 {
+			s.Share = ledger.RatioOf(new(big.Rat).SetFrac(rw.Weights[i], rw.Total))
+			s.LossBorne = split[i]
+		} else {
+			s.Share = ledger.RatioOf(new(big.Rat))
+		}
+		res.Shares = append(res.Shares, s)
+	}
+	if rw.Total.Sign() == 0 {
+		res.Note = "no at-risk investment under the rule: no shares; losses stay with the alliance"
+	}
+	return res
 }
 
 // ---- Innovation outputs ----
@@ -628,7 +685,7 @@ type Outputs struct {
 	Revenue   []AssetRevenue `json:"licence_revenue"`
 }
 
-type cellKey struct{ member, project, typ, status, period string }
+type outKey struct{ member, project, typ, status, period string }
 
 // Outputs computes innovation outputs for the query: assets filed by
 // position n whose filing occurred in the period, with their status at n.
@@ -638,7 +695,7 @@ func (m *Model) Outputs(q Query) (*Outputs, error) {
 		return nil, err
 	}
 	o := &Outputs{Cut: cut, Cells: []OutputCell{}, Revenue: []AssetRevenue{}}
-	cells := map[cellKey]*struct {
+	cells := map[outKey]*struct {
 		count int
 		w     *big.Rat
 	}{}
@@ -653,16 +710,16 @@ func (m *Model) Outputs(q Query) (*Outputs, error) {
 		}
 		o.Assets++
 		status := "filed"
-		for i := len(a.Marks) - 1; i >= 0; i-- {
-			if a.Marks[i].At <= n {
-				status = a.Marks[i].Status
+		for i := len(a.Statuses) - 1; i >= 0; i-- {
+			if a.Statuses[i].At <= n {
+				status = a.Statuses[i].Status
 				break
 			}
 		}
 		period := fmt.Sprint(time.Unix(0, a.Occurred).In(m.loc).Year())
 		counted := map[int]bool{}
 		for _, ow := range a.Owners {
-			k := cellKey{ow.Member, a.Project, a.Type, status, period}
+			k := outKey{ow.Member, a.Project, a.Type, status, period}
 			c := cells[k]
 			if c == nil {
 				c = &struct {
@@ -694,11 +751,11 @@ func (m *Model) Outputs(q Query) (*Outputs, error) {
 			}
 		}
 	}
-	ks := make([]cellKey, 0, len(cells))
+	ks := make([]outKey, 0, len(cells))
 	for k := range cells {
 		ks = append(ks, k)
 	}
-	slices.SortFunc(ks, func(a, b cellKey) int {
+	slices.SortFunc(ks, func(a, b outKey) int {
 		for _, c := range [][2]string{{a.member, b.member}, {a.project, b.project}, {a.typ, b.typ}, {a.status, b.status}, {a.period, b.period}} {
 			if d := cmpString(c[0], c[1]); d != 0 {
 				return d
@@ -729,11 +786,11 @@ func (m *Model) Outputs(q Query) (*Outputs, error) {
 		if e.Kind != kindLicence {
 			return
 		}
-		k := revKey{v.Asset, v.Currency}
+		k := revKey{m.names[v.Asset], m.names[v.Currency]}
 		r := rev[k]
 		if r == nil {
-			a := m.assets[v.Asset]
-			r = &AssetRevenue{Asset: v.Asset, Title: a.Title, Type: a.Type, Currency: v.Currency}
+			a := m.assets[k.asset]
+			r = &AssetRevenue{Asset: k.asset, Title: a.Title, Type: a.Type, Currency: k.currency}
 			rev[k] = r
 		}
 		r.Amount += v.Amount

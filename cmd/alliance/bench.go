@@ -22,8 +22,11 @@ import (
 )
 
 func runBench(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "replay" {
+		return runBenchReplay(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "append" {
-		fmt.Fprintln(e.stderr, "Usage: alliance bench append [flags]")
+		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay [flags]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}

@@ -43,7 +43,7 @@ func commands() []command {
 		{"risk", "risk shares per project and realized losses split by them", runRisk},
 		{"outputs", "innovation outputs by member, project, type, status and year", runOutputs},
 		{"replay", "rebuild every projection from the first event", runReplay},
-		{"bench", "measure the ledger (bench append)", runBench},
+		{"bench", "measure the ledger (bench append, bench replay)", runBench},
 	}
 }
 
