@@ -3,9 +3,11 @@ package projections_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,5 +223,69 @@ func TestSnapshotsInJetStream(t *testing.T) {
 	r3 := projections.NewRunner(store2, id, projections.RunnerOptions{Snapshots: store2.Snapshots()})
 	if at3, err := r3.Restore(ctx, at-1); err != nil || at3 == 0 || at3 >= at {
 		t.Fatalf("restore at most %d: got %d, %v", at-1, at3, err)
+	}
+}
+
+// TestFollowReadYourWrites: a runner following the log lets a reader wait
+// for the position its append returned, and the view then includes it; a
+// wait for a position never written ends with the caller's context.
+func TestFollowReadYourWrites(t *testing.T) {
+	ctx := t.Context()
+	store, _, _ := jetStream(t, nil)
+	const id = "follow"
+	clock := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	w := ledger.NewWriter(store, ledger.WriterOptions{Now: now})
+	defer w.Close()
+	g := sample.NewSynthetic(id, 3, synStart)
+	var reqs []ledger.Request
+	for range 200 {
+		reqs = append(reqs, g.Next())
+	}
+	if _, err := w.AppendInOrder(ctx, reqs, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := projections.NewRunner(store, id, projections.RunnerOptions{})
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Follow(fctx) }()
+
+	for i := range 20 {
+		mu.Lock()
+		clock = clock.Add(time.Hour)
+		mu.Unlock()
+		rec, err := w.Append(ctx, g.Next())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		err = r.WaitFor(wctx, rec.Last)
+		wcancel()
+		if err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+		r.View(func(m *projections.Model) error {
+			if m.Last() < rec.Last {
+				t.Fatalf("waited for %d, the model is at %d", rec.Last, m.Last())
+			}
+			// As of the recorded time of this append, the view ends at it.
+			if got := m.SeqAtTime(rec.RecordedAt); got < rec.Last {
+				t.Fatalf("as of the append's recorded time %s: position %d, want >= %d", rec.RecordedAt, got, rec.Last)
+			}
+			if got := m.SeqAtTime(rec.RecordedAt.Add(-time.Minute)); got >= rec.First {
+				t.Fatalf("as of a minute before the append: position %d, want < %d", got, rec.First)
+			}
+			return nil
+		})
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	if err := r.WaitFor(wctx, r.Last()+1000); err == nil {
+		t.Fatal("waiting for a position never written returned without error")
+	}
+	wcancel()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow ended with %v, want context.Canceled", err)
 	}
 }
