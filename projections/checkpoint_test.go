@@ -13,7 +13,9 @@ import (
 // the checkpoints' edges and at random positions; and a model restored
 // from a snapshot rebuilds the same checkpoints.
 func TestCheckpoints(t *testing.T) {
-	n := 2*projections.CheckpointEvery + 3000
+	const every = 1 << 12
+	defer projections.CheckpointEvery(projections.CheckpointEvery(every))
+	n := 5*every + 300
 	store := syntheticLog(t, "cp", 9, n)
 	evs := events(t, store, "cp")
 	full := fold(t, "cp", evs)
@@ -33,8 +35,8 @@ func TestCheckpoints(t *testing.T) {
 	}
 
 	var seqs []uint64
-	for k := uint64(1); k <= 2; k++ {
-		c := k * projections.CheckpointEvery
+	for k := uint64(1); k <= 5; k++ {
+		c := k * every
 		seqs = append(seqs, c-1, c, c+1)
 	}
 	rng := rand.New(rand.NewPCG(9, 9))

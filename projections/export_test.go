@@ -12,3 +12,11 @@ func SumsState(m *Model) any {
 		Touches     []touch
 	}{m.sums.freeze(m.last), m.checkpoints, m.touches}
 }
+
+// CheckpointEvery sets how far apart models keep checkpoints (for every
+// model folded or restored after it) and returns the previous value.
+func CheckpointEvery(n uint64) uint64 {
+	prev := checkpointEvery
+	checkpointEvery = n
+	return prev
+}

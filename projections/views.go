@@ -270,134 +270,174 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 		// history, whatever the period.
 		risk = riskFrom(m.cells(n, Query{}))
 	}
-	out := map[balanceKey]*Amounts{}
-	get := func(member, project, currency string) *Amounts {
-		k := balanceKey{member, project, currency}
-		a := out[k]
-		if a == nil {
-			a = &Amounts{Currency: currency}
-			out[k] = a
+
+	// Names the model never interned (a participant with no entry at
+	// all) get indexes after the model's, for this view only.
+	extra := map[string]int32{}
+	var extraNames []string
+	id := func(name string) int32 {
+		if i := m.lookup(name); i >= 0 {
+			return i
 		}
-		return a
+		if i, ok := extra[name]; ok {
+			return i
+		}
+		i := int32(len(m.names) + len(extraNames))
+		extra[name], extraNames = i, append(extraNames, name)
+		return i
 	}
-	totals := map[string]*Amounts{}
-	total := func(currency string) *Amounts {
-		a := totals[currency]
+	name := func(i int32) string {
+		if int(i) < len(m.names) {
+			return m.names[i]
+		}
+		return extraNames[int(i)-len(m.names)]
+	}
+
+	// One row per member, project and currency; member 0 is common.
+	rows := make(map[cellKey]*Amounts, len(cells))
+	row := func(k cellKey) *Amounts {
+		a := rows[k]
 		if a == nil {
-			a = &Amounts{Currency: currency}
-			totals[currency] = a
+			a = &Amounts{Currency: m.names[k.currency]}
+			rows[k] = a
 		}
 		return a
 	}
 	type lossKey struct{ project, currency int32 }
 	losses := map[lossKey]int64{}
 	for k, c := range cells {
-		cur := m.names[k.currency]
 		if c.losses != 0 {
 			losses[lossKey{k.project, k.currency}] += c.losses
-			total(cur).LossesBorne += c.losses
 		}
 		if *c == (cellSums{losses: c.losses}) {
 			continue // a cell of losses only: they are shared below
 		}
-		a, t := get(m.names[k.member], m.names[k.project], cur), total(cur)
-		for slot, st := range c.byKind {
-			if st == [3]int64{} {
+		a := row(k)
+		for slot := range c.byKind {
+			st := &c.byKind[slot]
+			if *st == [3]int64{} {
 				continue
 			}
-			for _, x := range []*Amounts{a, t} {
-				ka := x.kind(ledger.ContributionKinds[slot])
-				ka.Confirmed += st[0]
-				ka.Unconfirmed += st[1]
-				ka.Contested += st[2]
-				x.Confirmed += st[0]
-				x.Unconfirmed += st[1]
-				x.Contested += st[2]
-			}
+			a.ByKind = append(a.ByKind, KindAmounts{Kind: ledger.ContributionKinds[slot], Confirmed: st[0], Unconfirmed: st[1], Contested: st[2]})
+			a.Confirmed += st[0]
+			a.Unconfirmed += st[1]
+			a.Contested += st[2]
 		}
-		for _, x := range []*Amounts{a, t} {
-			x.FundingReceived += c.funding
-			x.PayoutsReceived += c.payouts
-			x.PayoutsSettled += c.settled
-			x.CostsBorne += c.costs
-		}
+		a.FundingReceived += c.funding
+		a.PayoutsReceived += c.payouts
+		a.PayoutsSettled += c.settled
+		a.CostsBorne += c.costs
 	}
 	// A project's losses are borne by its risk shares as of n; a project
 	// with no at-risk investment leaves them with the alliance.
-	lks := make([]lossKey, 0, len(losses))
-	for k := range losses {
-		lks = append(lks, k)
-	}
-	slices.SortFunc(lks, func(a, b lossKey) int {
-		if d := cmpString(m.names[a.project], m.names[b.project]); d != 0 {
-			return d
-		}
-		return cmpString(m.names[a.currency], m.names[b.currency])
-	})
-	for _, lk := range lks {
-		pid, cur, amt := m.names[lk.project], m.names[lk.currency], losses[lk]
+	for lk, amt := range losses {
 		var rw riskWeights
 		var parts []int64
-		if pr := m.projects[pid]; pr != nil && pid != "" {
+		if pr := m.projects[m.names[lk.project]]; pr != nil && lk.project != 0 {
 			rw = m.riskWeights(pr, n, risk[lk.project])
 			parts = rw.split(amt)
 		}
 		if parts == nil {
-			get("", pid, cur).LossesBorne += amt
+			row(cellKey{0, lk.project, lk.currency}).LossesBorne += amt
 			continue
 		}
-		for i, id := range rw.Members {
+		for i, memberID := range rw.Members {
 			if parts[i] != 0 {
-				get(id, pid, cur).LossesBorne += parts[i]
+				row(cellKey{id(memberID), lk.project, lk.currency}).LossesBorne += parts[i]
 			}
 		}
 	}
 
-	b := &Balances{Cut: cut, Members: []MemberBalance{}, Common: ProjectsTotals{Projects: []ProjectBalance{}, Totals: []Amounts{}}}
-	byMember := map[string]map[string][]*Amounts{} // member -> project -> amounts
-	for k, a := range out {
-		if byMember[k.member] == nil {
-			byMember[k.member] = map[string][]*Amounts{}
-		}
-		byMember[k.member][k.project] = append(byMember[k.member][k.project], a)
+	// Order rows by member, project and currency name.
+	rank := nameRanks(rows, name)
+	keys := make([]cellKey, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
 	}
-	build := func(projects map[string][]*Amounts) ([]ProjectBalance, []Amounts) {
+	slices.SortFunc(keys, func(a, b cellKey) int {
+		if a.member != b.member {
+			return rank[a.member] - rank[b.member]
+		}
+		if a.project != b.project {
+			return rank[a.project] - rank[b.project]
+		}
+		return rank[a.currency] - rank[b.currency]
+	})
+
+	b := &Balances{Cut: cut, Members: []MemberBalance{}, Common: ProjectsTotals{Projects: []ProjectBalance{}, Totals: []Amounts{}}}
+	totals := map[string]*Amounts{}
+	byMember := map[int32][]cellKey{}
+	for _, k := range keys {
+		byMember[k.member] = append(byMember[k.member], k)
+	}
+	build := func(keys []cellKey) ([]ProjectBalance, []Amounts) {
 		pbs := []ProjectBalance{}
 		tot := map[string]*Amounts{}
-		for _, pid := range sortedKeys(projects) {
-			as := projects[pid]
-			slices.SortFunc(as, func(x, y *Amounts) int { return cmpString(x.Currency, y.Currency) })
-			pb := ProjectBalance{Project: pid}
-			for _, a := range as {
-				a.finish()
-				pb.Amounts = append(pb.Amounts, *a)
-				t := tot[a.Currency]
+		for i, k := range keys {
+			a := rows[k]
+			a.finish()
+			if i == 0 || keys[i-1].project != k.project {
+				pbs = append(pbs, ProjectBalance{Project: name(k.project)})
+			}
+			pb := &pbs[len(pbs)-1]
+			pb.Amounts = append(pb.Amounts, *a)
+			for _, mp := range []map[string]*Amounts{tot, totals} {
+				t := mp[a.Currency]
 				if t == nil {
 					t = &Amounts{Currency: a.Currency}
-					tot[a.Currency] = t
+					mp[a.Currency] = t
 				}
 				t.add(a)
 			}
-			pbs = append(pbs, pb)
 		}
 		return pbs, finishAll(tot)
 	}
-	for _, id := range sortedKeys(m.members) {
-		mb := m.members[id]
+	for _, mid := range sortedKeys(m.members) {
+		mb := m.members[mid]
 		if mb.Admitted > n {
 			continue
 		}
 		r, _ := mb.at(n)
-		mbal := MemberBalance{Member: id, Name: mb.Name, Kind: r.Kind, Role: r.Role, Active: r.Active}
-		mbal.Projects, mbal.Totals = build(byMember[id])
+		mbal := MemberBalance{Member: mid, Name: mb.Name, Kind: r.Kind, Role: r.Role, Active: r.Active}
+		mbal.Projects, mbal.Totals = build(byMember[id(mb.ID)])
 		b.Members = append(b.Members, mbal)
 	}
-	b.Common.Projects, b.Common.Totals = build(byMember[""])
+	b.Common.Projects, b.Common.Totals = build(byMember[0])
+	// Losses count in the totals once, as realized.
+	for _, t := range totals {
+		t.LossesBorne = 0
+	}
+	for lk, amt := range losses {
+		cur := m.names[lk.currency]
+		t := totals[cur]
+		if t == nil {
+			t = &Amounts{Currency: cur}
+			totals[cur] = t
+		}
+		t.LossesBorne += amt
+	}
 	b.Totals = finishAll(totals)
 	return b, nil
 }
 
-type balanceKey struct{ member, project, currency string }
+// nameRanks ranks the member, project and currency names of the rows in
+// string order.
+func nameRanks(rows map[cellKey]*Amounts, name func(int32) string) map[int32]int {
+	seen := map[int32]bool{}
+	for k := range rows {
+		seen[k.member], seen[k.project], seen[k.currency] = true, true, true
+	}
+	idx := make([]int32, 0, len(seen))
+	for i := range seen {
+		idx = append(idx, i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int { return cmpString(name(a), name(b)) })
+	rank := make(map[int32]int, len(idx))
+	for r, i := range idx {
+		rank[i] = r
+	}
+	return rank
+}
 
 func finishAll(mp map[string]*Amounts) []Amounts {
 	out := []Amounts{}
