@@ -199,6 +199,7 @@ type Model struct {
 	pools    map[string]*pool
 	agrees   []agreement
 	entries  []entry  // by position
+	seqs     []uint64 // entries[i].Seq, dense for searching
 	names    []string // interned names; names[0] is ""
 	nameIdx  map[string]int32
 	kindSlot []int8 // by name index: its slot in ledger.ContributionKinds, or -1
@@ -516,13 +517,14 @@ func (m *Model) apply(e *ledger.Event) error {
 
 func (m *Model) addEntry(e *ledger.Event, kind uint8, v version) {
 	m.entries = append(m.entries, entry{Seq: e.Seq, Kind: kind, Occurred: e.OccurredAt.UnixNano(), First: v})
+	m.seqs = append(m.seqs, e.Seq)
 	m.touched(e.Seq, &m.entries[len(m.entries)-1])
 }
 
 // entry returns the money entry at position seq, or nil. The pointer is
 // valid until the next entry is added.
 func (m *Model) entry(seq uint64) *entry {
-	i, ok := slices.BinarySearchFunc(m.entries, seq, func(e entry, s uint64) int { return cmpUint(e.Seq, s) })
+	i, ok := slices.BinarySearch(m.seqs, seq)
 	if !ok {
 		return nil
 	}

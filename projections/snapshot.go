@@ -160,6 +160,10 @@ func DecodeModel(data []byte) (*Model, string, error) {
 		m.nameIdx[name] = int32(i)
 	}
 	m.entries = s.Entries
+	m.seqs = make([]uint64, len(m.entries))
+	for i := range m.entries {
+		m.seqs[i] = m.entries[i].Seq
+	}
 	m.kindSlot = make([]int8, len(m.names))
 	for i, name := range m.names {
 		m.kindSlot[i] = int8(slices.Index(ledger.ContributionKinds, name))

@@ -123,7 +123,7 @@ func (m *Model) applyTouch(c sumCells, t touch) {
 func (m *Model) touched(n uint64, e *entry) {
 	idx := len(m.entries) - 1
 	if m.entries[idx].Seq != e.Seq {
-		idx, _ = slices.BinarySearchFunc(m.entries, e.Seq, func(x entry, s uint64) int { return cmpUint(x.Seq, s) })
+		idx, _ = slices.BinarySearch(m.seqs, e.Seq)
 	}
 	t := touch{Seq: n, Entry: int32(idx)}
 	m.touches = append(m.touches, t)

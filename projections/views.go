@@ -63,7 +63,7 @@ func (q Query) inPeriod(ns int64) bool {
 // live calls fn for each money entry recorded by position n, not reversed
 // by n, that occurred in the query's period, with its facts in force at n.
 func (m *Model) live(n uint64, q Query, fn func(e *entry, v *version)) {
-	end, _ := slices.BinarySearchFunc(m.entries, n+1, func(e entry, s uint64) int { return cmpUint(e.Seq, s) })
+	end, _ := slices.BinarySearch(m.seqs, n+1)
 	from, to := int64(-1<<63), int64(1<<63-1)
 	if !q.From.IsZero() {
 		from = q.From.UnixNano()
