@@ -71,6 +71,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(tw, "  members admitted\t%d\n  projects\t%d\n  contributions\t%d\n  IP filings\t%d\n  funding receipts\t%d\n  costs\t%d\n  benefit pools\t%d\n  payouts\t%d\n  disputes\t%d\n  events in the log\t%d\n",
 		s.Members, s.Projects, s.Contributions, s.IPFilings, s.Fundings, s.Costs, s.Pools, s.Payouts, s.Disputes, last)
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "\nInspect it with:\n  alliance log --data %s --alliance %s --type contribution\n", sf.data, *alliance)
+	fmt.Fprintf(e.stdout, "\nInspect it with:\n")
+	for _, c := range []string{"log --type contribution", "balances", "balances --member M02 --period 2025", "risk", "outputs"} {
+		fmt.Fprintf(e.stdout, "  alliance %s --data %s --alliance %s\n", c, sf.data, *alliance)
+	}
 	return nil
 }
