@@ -72,7 +72,29 @@ func ValidAllianceID(id string) bool {
 // UnmarshalCommit decodes and checks a commit's framing: a message that is
 // not a well-formed commit (say, one published by hand with the nats CLI) is
 // rejected here, so readers can quarantine it. It does not decode payloads.
+//
+// Commits in the layout MarshalCommit writes take a hand-written decoder
+// (unmarshalCommitFast, jsondecode.go); anything else, and anything that
+// decoder is unsure of, goes through encoding/json. Both accept and reject
+// the same messages and give the same commit: FuzzUnmarshalCommitFast
+// holds them to it.
 func UnmarshalCommit(data []byte) (*Commit, error) {
+	c, ok := unmarshalCommitFast(data)
+	if !ok {
+		var err error
+		if c, err = unmarshalCommitSlow(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.checkFraming(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// unmarshalCommitSlow decodes a commit with encoding/json: the reference
+// the fast path must agree with, and the source of every decoding error.
+func unmarshalCommitSlow(data []byte) (*Commit, error) {
 	var raw struct {
 		ID       string            `json:"commit"`
 		Alliance string            `json:"alliance"`
@@ -87,26 +109,28 @@ func UnmarshalCommit(data []byte) (*Commit, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("commit has trailing data")
 	}
-	if raw.ID == "" {
-		return nil, fmt.Errorf("commit has no id")
-	}
-	if !ValidAllianceID(raw.Alliance) {
-		return nil, fmt.Errorf("commit names no valid alliance (%q)", raw.Alliance)
-	}
-	if raw.First == 0 {
-		return nil, fmt.Errorf("commit has no first position")
-	}
-	if len(raw.Events) == 0 {
-		return nil, fmt.Errorf("commit has no events")
-	}
 	c := &Commit{ID: raw.ID, Alliance: raw.Alliance, First: raw.First, Events: make([][]byte, len(raw.Events))}
 	for i, e := range raw.Events {
 		c.Events[i] = []byte(e)
 	}
-	if err := c.checkEvents(); err != nil {
-		return nil, err
-	}
 	return c, nil
+}
+
+// checkFraming checks a decoded commit as UnmarshalCommit promises.
+func (c *Commit) checkFraming() error {
+	if c.ID == "" {
+		return fmt.Errorf("commit has no id")
+	}
+	if !ValidAllianceID(c.Alliance) {
+		return fmt.Errorf("commit names no valid alliance (%q)", c.Alliance)
+	}
+	if c.First == 0 {
+		return fmt.Errorf("commit has no first position")
+	}
+	if len(c.Events) == 0 {
+		return fmt.Errorf("commit has no events")
+	}
+	return c.checkEvents()
 }
 
 // Validate refuses a commit that could not be stored faithfully, one that

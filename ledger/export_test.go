@@ -11,3 +11,18 @@ func DecodeEventFast(data []byte) (*Event, bool) { return decodeEventFast(data) 
 
 // ParseRatioFast is the decoder's ParseRatio for canonical decimals.
 func ParseRatioFast(s string) (Ratio, bool) { return parseRatioFast(s) }
+
+// UnmarshalCommitSlow is UnmarshalCommit by encoding/json alone.
+func UnmarshalCommitSlow(data []byte) (*Commit, error) {
+	c, err := unmarshalCommitSlow(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkFraming(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// UnmarshalCommitFast is the fast path alone (framing, without checks).
+func UnmarshalCommitFast(data []byte) (*Commit, bool) { return unmarshalCommitFast(data) }

@@ -1083,3 +1083,67 @@ func (r *jsonReader) skipNumber() bool {
 	r.i = i
 	return true
 }
+
+// commitMembers are a commit's members, in the order MarshalCommit writes
+// them.
+var commitMembers = members("commit", "alliance", "first", "events")
+
+// unmarshalCommitFast decodes a commit in the layout MarshalCommit writes,
+// as unmarshalCommitSlow does, or gives up (ok == false) on anything it
+// does not fully understand, as decodeEventFast does. It checks the syntax
+// of every event as encoding/json does, and copies each event's bytes.
+func unmarshalCommitFast(data []byte) (*Commit, bool) {
+	r := jsonReader{b: data}
+	c := new(Commit)
+	more, ok := r.beginObject()
+	for next := 0; ok && more; more, ok = r.endMember() {
+		var k int
+		if k, ok = r.member(commitMembers, next); !ok {
+			return nil, false
+		}
+		next = k + 1
+		switch k {
+		case 0:
+			ok = r.str(&c.ID)
+		case 1:
+			ok = r.str(&c.Alliance)
+		case 2:
+			ok = r.uint64(&c.First)
+		case 3:
+			c.Events, ok = r.rawValues()
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	if !ok || r.i != len(data) {
+		return nil, false
+	}
+	if c.Events == nil {
+		c.Events = [][]byte{} // as encoding/json leaves it
+	}
+	return c, true
+}
+
+// rawValues reads an array without whitespace between its elements and
+// returns a copy of each element.
+func (r *jsonReader) rawValues() ([][]byte, bool) {
+	if !r.char('[') {
+		return nil, false
+	}
+	vals := [][]byte{}
+	if r.char(']') {
+		return vals, true
+	}
+	for {
+		start := r.i
+		if !r.skipValue(0) {
+			return nil, false
+		}
+		vals = append(vals, append([]byte(nil), r.b[start:r.i]...))
+		if r.char(',') {
+			continue
+		}
+		return vals, r.char(']')
+	}
+}

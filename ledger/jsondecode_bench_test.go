@@ -150,3 +150,48 @@ func BenchmarkDecodeEvent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUnmarshalCommit measures UnmarshalCommit on a commit of 1000
+// synthetic events (about half a megabyte, as a busy commit), with the fast
+// path and with encoding/json alone, and the two interleaved (speedup).
+func BenchmarkUnmarshalCommit(b *testing.B) {
+	evs := syntheticEvents(b, 1, 2000)[100:1100]
+	e, err := ledger.DecodeEventSlow(evs[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	data := ledger.MarshalCommit(&ledger.Commit{ID: "c1", Alliance: e.Alliance, First: e.Seq, Events: evs})
+	impls := []struct {
+		name      string
+		unmarshal func([]byte) (*ledger.Commit, error)
+	}{{"fast", ledger.UnmarshalCommit}, {"slow", ledger.UnmarshalCommitSlow}}
+	for _, impl := range impls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := impl.unmarshal(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("speedup", func(b *testing.B) {
+		var fast, slow time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			if _, err := ledger.UnmarshalCommit(data); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			if _, err := ledger.UnmarshalCommitSlow(data); err != nil {
+				b.Fatal(err)
+			}
+			fast += t1.Sub(t0)
+			slow += time.Since(t1)
+		}
+		b.ReportMetric(float64(fast.Microseconds())/float64(b.N), "fast-µs/commit")
+		b.ReportMetric(float64(slow.Microseconds())/float64(b.N), "slow-µs/commit")
+		b.ReportMetric(float64(slow)/float64(fast), "slow/fast")
+	})
+}

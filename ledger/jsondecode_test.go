@@ -349,3 +349,144 @@ func FuzzParseRatioFast(f *testing.F) {
 		}
 	})
 }
+
+// checkSameCommit decodes data with UnmarshalCommit and with encoding/json
+// alone, and fails unless both agree.
+func checkSameCommit(t testing.TB, data []byte) {
+	t.Helper()
+	got, gotErr := ledger.UnmarshalCommit(data)
+	want, wantErr := ledger.UnmarshalCommitSlow(data)
+	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+		t.Fatalf("input %q:\nUnmarshalCommit error %v\nencoding/json error %v", data, gotErr, wantErr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("input %q: UnmarshalCommit differs from encoding/json:\njson %+v\nfast %+v", data, want, got)
+	}
+}
+
+// writerCommits groups the writer's events into commits of up to n events.
+func writerCommits(n int) [][]byte {
+	evs := writerEvents()
+	var out [][]byte
+	for i := 0; i < len(evs); i += n {
+		c := &ledger.Commit{ID: fmt.Sprintf("c%d", i), Events: evs[i:min(i+n, len(evs))]}
+		e, err := ledger.DecodeEventSlow(c.Events[0])
+		if err != nil {
+			panic(err)
+		}
+		c.Alliance, c.First = e.Alliance, e.Seq
+		for j, data := range c.Events { // up to the end of this alliance's log
+			if e, _ := ledger.DecodeEventSlow(data); e.Alliance != c.Alliance || e.Seq != c.First+uint64(j) {
+				c.Events = c.Events[:j]
+				break
+			}
+		}
+		out = append(out, ledger.MarshalCommit(c))
+	}
+	return out
+}
+
+// Commits as MarshalCommit writes them take the fast path and decode as
+// encoding/json decodes them.
+func TestUnmarshalCommitFastTakesWriterCommits(t *testing.T) {
+	for _, n := range []int{1, 3, 1000} {
+		for _, data := range writerCommits(n) {
+			checkSameCommit(t, data)
+			if _, ok := ledger.UnmarshalCommitFast(data); !ok {
+				t.Fatalf("the fast path gave up on a commit MarshalCommit wrote: %.300s", data)
+			}
+			if _, err := ledger.UnmarshalCommit(data); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// commitMutations derives from a commit variants that encoding/json reads,
+// or not, differently from MarshalCommit's layout.
+func commitMutations(data []byte) [][]byte {
+	var out [][]byte
+	add := func(parts ...string) { out = append(out, []byte(strings.Join(parts, ""))) }
+	d := string(data)
+	add(" ", d)
+	add(d, " ")
+	add(d, "\n")
+	add(d, "}") // encoding/json's Decoder.More does not see a closing bracket as more data
+	add(d, "]")
+	add(d, "x")
+	add(d, "{}")
+	add(d[:len(d)-1])
+	add(d[:len(d)/2])
+	add(d[:len(d)-2], " ]}")
+	add(strings.Replace(d, `{"commit"`, `{"Commit"`, 1))
+	add(strings.Replace(d, `{"commit"`, `{"\u0063ommit"`, 1))
+	add(strings.Replace(d, `{"commit"`, `{"unknown":1,"commit"`, 1))
+	add(strings.Replace(d, `"events":[`, `"events": [`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[ `, 1))
+	add(strings.Replace(d, `"events":[`, `"first":2,"events":[`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[],"events":[`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":null,"events":[`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[1,`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"seq":1} ,`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[ {"seq":1},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{ "seq" : 1 },`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":[`+strings.Repeat("[", 70)+strings.Repeat("]", 70)+`]},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":"\q"},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":"\u12"},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":"\ud800\u00e9\/\"\\"},`, 1))
+	add(strings.Replace(d, `"events":[`, "\"events\":[{\"x\":\"\xff\t\"},", 1))
+	add(strings.Replace(d, `"events":[`, "\"events\":[{\"x\":\"\xff\"},", 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":-0.5e+3,"y":[true,false,null],"z":01},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":1.},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":tru},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x":1,},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[{"x" 1},`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[[1,2]],"x":[`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[],"y":[`, 1))
+	add(strings.Replace(d, `"events":[`, `"events":[`, 1)[:strings.Index(d, `"events":[`)] + `"events":[]}`)
+	add(strings.Replace(d, `"events":[`, `"events":[`, 1)[:strings.Index(d, `"events":[`)] + `"events":null}`)
+	for _, v := range []string{`""`, `"c\"1"`, `"c\u0031"`, "\"c\xff\"", `null`, `1`, `"x"`} {
+		add(strings.Replace(d, `"commit":"`, `"commit":`+v+`,"x":"`, 1))
+	}
+	for _, v := range []string{`0`, `-1`, `1.0`, `1e2`, `01`, `18446744073709551615`, `18446744073709551616`, `"1"`, `null`} {
+		i := strings.Index(d, `"first":`) + len(`"first":`)
+		j := i + strings.Index(d[i:], ",")
+		add(d[:i], v, d[j:])
+	}
+	for _, v := range []string{`"A"`, `""`, `"a b"`, `"a\u0062"`, `1`} {
+		i := strings.Index(d, `"alliance":`) + len(`"alliance":`)
+		j := i + strings.Index(d[i:], ",")
+		add(d[:i], v, d[j:])
+	}
+	return out
+}
+
+func TestUnmarshalCommitFastMutations(t *testing.T) {
+	for _, n := range []int{1, 2} {
+		for i, data := range writerCommits(n) {
+			if i%50 != 0 {
+				continue
+			}
+			for _, m := range commitMutations(data) {
+				checkSameCommit(t, m)
+			}
+		}
+	}
+}
+
+// FuzzUnmarshalCommitFast checks UnmarshalCommit against encoding/json
+// alone. Corpus: testdata/fuzz/FuzzUnmarshalCommitFast and writer commits
+// with their mutations.
+func FuzzUnmarshalCommitFast(f *testing.F) {
+	for i, data := range writerCommits(2) {
+		if i%20 == 0 {
+			f.Add(data)
+			for _, m := range commitMutations(data) {
+				f.Add(m)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkSameCommit(t, data)
+	})
+}
