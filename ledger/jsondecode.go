@@ -28,6 +28,12 @@ import (
 // or an exponent, integers that overflow, trailing data. Strings with
 // escapes or invalid UTF-8 are decoded by encoding/json itself, one string
 // at a time. FuzzDecodeEventFast holds it to the rule.
+//
+// Equal values, not the same memory: an event and its payload share one
+// allocation (an eventBox), the event's mostly unique strings another
+// (flush), names are interned and canonical quantities shared between
+// events (Ratio is immutable). Keeping one string or the payload of an
+// event keeps those few hundred bytes alive; Raw is a copy of its own.
 
 // eventMembers are the envelope's members, in the order encodeEvent
 // writes them, each as `"name":`.
