@@ -198,9 +198,9 @@ type Model struct {
 	assets   map[string]*asset
 	pools    map[string]*pool
 	agrees   []agreement
-	entries  []entry  // by position
-	seqs     []uint64 // entries[i].Seq, dense for searching
-	names    []string // interned names; names[0] is ""
+	entries  entryList // by position
+	seqs     []uint64  // entries[i].Seq, dense for searching
+	names    []string  // interned names; names[0] is ""
 	nameIdx  map[string]int32
 	kindSlot []int8 // by name index: its slot in ledger.ContributionKinds, or -1
 
@@ -516,9 +516,8 @@ func (m *Model) apply(e *ledger.Event) error {
 }
 
 func (m *Model) addEntry(e *ledger.Event, kind uint8, v version) {
-	m.entries = append(m.entries, entry{Seq: e.Seq, Kind: kind, Occurred: e.OccurredAt.UnixNano(), First: v})
 	m.seqs = append(m.seqs, e.Seq)
-	m.touched(e.Seq, &m.entries[len(m.entries)-1])
+	m.touched(e.Seq, m.entries.add(entry{Seq: e.Seq, Kind: kind, Occurred: e.OccurredAt.UnixNano(), First: v}))
 }
 
 // entry returns the money entry at position seq, or nil. The pointer is
@@ -528,7 +527,7 @@ func (m *Model) entry(seq uint64) *entry {
 	if !ok {
 		return nil
 	}
-	return &m.entries[i]
+	return m.entries.at(i)
 }
 
 func (m *Model) liveEntry(seq uint64, kind uint8, what string, n uint64) (*entry, error) {
@@ -759,4 +758,46 @@ func sortedKeys[V any](mp map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// entryList holds the entries in chunks, so that adding one never copies
+// the others and pointers to them stay valid.
+type entryList struct {
+	chunks [][]entry
+	n      int
+}
+
+const entryChunkBits = 12
+
+func (l *entryList) len() int { return l.n }
+
+func (l *entryList) at(i int) *entry {
+	return &l.chunks[i>>entryChunkBits][i&(1<<entryChunkBits-1)]
+}
+
+func (l *entryList) add(e entry) *entry {
+	if l.n>>entryChunkBits == len(l.chunks) {
+		l.chunks = append(l.chunks, make([]entry, 0, 1<<entryChunkBits))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, e)
+	l.n++
+	return &(*c)[len(*c)-1]
+}
+
+// all returns the entries as one slice (a copy).
+func (l *entryList) all() []entry {
+	out := make([]entry, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
+
+func entriesOf(es []entry) entryList {
+	var l entryList
+	for _, e := range es {
+		l.add(e)
+	}
+	return l
 }

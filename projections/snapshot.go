@@ -92,7 +92,7 @@ func (m *Model) Encode(lastID string) ([]byte, error) {
 		s.Agreements = append(s.Agreements, encodedAgreement{At: a.At, JSON: b})
 	}
 	s.Names = m.names
-	s.Entries = m.entries
+	s.Entries = m.entries.all()
 	for _, d := range m.disputes {
 		s.Disputes = append(s.Disputes, *d)
 	}
@@ -159,16 +159,19 @@ func DecodeModel(data []byte) (*Model, string, error) {
 		}
 		m.nameIdx[name] = int32(i)
 	}
-	m.entries = s.Entries
-	m.seqs = make([]uint64, len(m.entries))
-	for i := range m.entries {
-		m.seqs[i] = m.entries[i].Seq
+	if !slices.IsSortedFunc(s.Entries, func(a, b entry) int { return cmpUint(a.Seq, b.Seq) }) {
+		return nil, "", fmt.Errorf("decode snapshot: entries out of order")
+	}
+	m.entries = entriesOf(s.Entries)
+	m.seqs = make([]uint64, len(s.Entries))
+	for i := range s.Entries {
+		m.seqs[i] = s.Entries[i].Seq
 	}
 	m.kindSlot = make([]int8, len(m.names))
 	for i, name := range m.names {
 		m.kindSlot[i] = int8(slices.Index(ledger.ContributionKinds, name))
 	}
-	for _, e := range m.entries {
+	for _, e := range s.Entries {
 		if !e.validNames(len(m.names)) {
 			return nil, "", fmt.Errorf("decode snapshot: entry %d names nothing known", e.Seq)
 		}
@@ -178,9 +181,6 @@ func DecodeModel(data []byte) (*Model, string, error) {
 	}
 	for _, t := range s.Types {
 		m.types[t.Type] = t.Count
-	}
-	if !slices.IsSortedFunc(m.entries, func(a, b entry) int { return cmpUint(a.Seq, b.Seq) }) {
-		return nil, "", fmt.Errorf("decode snapshot: entries out of order")
 	}
 	m.rebuildSums()
 	return m, s.LastID, nil

@@ -114,15 +114,15 @@ func (m *Model) addSums(c sumCells, e *entry, n uint64, sign int64) {
 
 // applyTouch moves sums from just before position t.Seq to t.Seq.
 func (m *Model) applyTouch(c sumCells, t touch) {
-	e := &m.entries[t.Entry]
+	e := m.entries.at(int(t.Entry))
 	m.addSums(c, e, t.Seq-1, -1)
 	m.addSums(c, e, t.Seq, +1)
 }
 
 // touched records that the event being folded at n changed entry e.
 func (m *Model) touched(n uint64, e *entry) {
-	idx := len(m.entries) - 1
-	if m.entries[idx].Seq != e.Seq {
+	idx := m.entries.len() - 1
+	if m.entries.at(idx).Seq != e.Seq {
 		idx, _ = slices.BinarySearch(m.seqs, e.Seq)
 	}
 	t := touch{Seq: n, Entry: int32(idx)}
@@ -143,8 +143,8 @@ func (m *Model) advanced(prev uint64) {
 // from the entries' histories (after a snapshot is restored).
 func (m *Model) rebuildSums() {
 	m.touches = m.touches[:0]
-	for i := range m.entries {
-		e := &m.entries[i]
+	for i := range m.entries.len() {
+		e := m.entries.at(i)
 		m.touches = append(m.touches, touch{e.Seq, int32(i)})
 		for _, v := range e.More {
 			m.touches = append(m.touches, touch{v.At, int32(i)})

@@ -71,8 +71,8 @@ func (m *Model) live(n uint64, q Query, fn func(e *entry, v *version)) {
 	if !q.To.IsZero() {
 		to = q.To.UnixNano()
 	}
-	for i := range m.entries[:end] {
-		e := &m.entries[i]
+	for i := range end {
+		e := m.entries.at(i)
 		if e.Reversed != 0 && e.Reversed <= n || e.Occurred < from || e.Occurred >= to {
 			continue
 		}
