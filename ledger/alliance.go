@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -146,6 +147,9 @@ func upcastAllianceFoundedV1(raw json.RawMessage) (json.RawMessage, error) {
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, err
+	}
+	if m == nil {
+		return nil, fmt.Errorf("payload is null")
 	}
 	if c, ok := m["currency"]; ok {
 		m["base_currency"] = c

@@ -106,7 +106,8 @@ func unmarshalCommitSlow(data []byte) (*Commit, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("commit does not decode: %w", err)
 	}
-	if dec.More() {
+	// More misses a stray closing bracket: look at what is left.
+	if dec.More() || len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return nil, fmt.Errorf("commit has trailing data")
 	}
 	c := &Commit{ID: raw.ID, Alliance: raw.Alliance, First: raw.First, Events: make([][]byte, len(raw.Events))}

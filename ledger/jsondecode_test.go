@@ -499,3 +499,20 @@ func FuzzUnmarshalCommitFast(f *testing.F) {
 		checkSameCommit(t, data)
 	})
 }
+
+// Inputs that once crashed or slipped through the decoders.
+func TestDecodeOddities(t *testing.T) {
+	null := []byte(`{"id":"x","seq":1,"type":"alliance.founded","v":1,"alliance":"a","aggregate":"alliance","actor":"x","occurred_at":"2024-01-01T00:00:00Z","recorded_at":"2024-01-01T00:00:00Z","payload":null}`)
+	if _, err := ledger.DecodeEvent(null); err == nil || !strings.Contains(err.Error(), "payload is null") {
+		t.Errorf("alliance.founded v1 with a null payload: %v, want an error", err)
+	}
+	c := ledger.MarshalCommit(&ledger.Commit{ID: "c1", Alliance: "a", First: 1, Events: [][]byte{[]byte(`{"seq":1,"alliance":"a"}`)}})
+	for _, tail := range []string{"}", "]", " }", "x"} {
+		if _, err := ledger.UnmarshalCommit(append(append([]byte(nil), c...), tail...)); err == nil || !strings.Contains(err.Error(), "trailing") {
+			t.Errorf("commit followed by %q: %v, want trailing data refused", tail, err)
+		}
+	}
+	if _, err := ledger.UnmarshalCommit(append(append([]byte(nil), c...), " \n"...)); err != nil {
+		t.Errorf("commit followed by white space: %v", err)
+	}
+}

@@ -247,8 +247,14 @@ func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
 }
 
 // decodeValid decodes one stored event and validates its payload by itself.
-func decodeValid(s ledger.Stored) (*ledger.Event, error) {
-	e, err := ledger.DecodeEvent(s.Data)
+// Whatever the bytes, it returns: a panic in decoding is an error too.
+func decodeValid(s ledger.Stored) (e *ledger.Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e, err = nil, fmt.Errorf("event does not decode: %v", p)
+		}
+	}()
+	e, err = ledger.DecodeEvent(s.Data)
 	if err != nil {
 		return nil, err
 	}
