@@ -3,6 +3,7 @@ package projections
 import (
 	"fmt"
 	"math/big"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -143,7 +144,10 @@ func (a *Amounts) add(b *Amounts) {
 }
 
 func (a *Amounts) finish() {
-	slices.SortFunc(a.ByKind, func(x, y KindAmounts) int { return kindOrder(x.Kind) - kindOrder(y.Kind) })
+	byOrder := func(x, y KindAmounts) int { return kindOrder(x.Kind) - kindOrder(y.Kind) }
+	if !slices.IsSortedFunc(a.ByKind, byOrder) {
+		slices.SortFunc(a.ByKind, byOrder)
+	}
 	a.Net = a.Confirmed + a.FundingReceived + a.CostsBorne - a.PayoutsReceived - a.LossesBorne
 }
 
@@ -349,19 +353,19 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 	}
 
 	// Order rows by member, project and currency name.
-	rank := nameRanks(rows, name)
+	rank := nameRanks(rows, len(m.names)+len(extraNames), name)
 	keys := make([]cellKey, 0, len(rows))
 	for k := range rows {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b cellKey) int {
 		if a.member != b.member {
-			return rank[a.member] - rank[b.member]
+			return int(rank[a.member] - rank[b.member])
 		}
 		if a.project != b.project {
-			return rank[a.project] - rank[b.project]
+			return int(rank[a.project] - rank[b.project])
 		}
-		return rank[a.currency] - rank[b.currency]
+		return int(rank[a.currency] - rank[b.currency])
 	})
 
 	b := &Balances{Cut: cut, Members: []MemberBalance{}, Common: ProjectsTotals{Projects: []ProjectBalance{}, Totals: []Amounts{}}}
@@ -421,20 +425,22 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 }
 
 // nameRanks ranks the member, project and currency names of the rows in
-// string order.
-func nameRanks(rows map[cellKey]*Amounts, name func(int32) string) map[int32]int {
-	seen := map[int32]bool{}
+// string order: rank[i] for name index i (n indexes in all).
+func nameRanks(rows map[cellKey]*Amounts, n int, name func(int32) string) []int32 {
+	rank := make([]int32, n)
+	seen := make([]bool, n)
+	var idx []int32
 	for k := range rows {
-		seen[k.member], seen[k.project], seen[k.currency] = true, true, true
-	}
-	idx := make([]int32, 0, len(seen))
-	for i := range seen {
-		idx = append(idx, i)
+		for _, i := range [3]int32{k.member, k.project, k.currency} {
+			if !seen[i] {
+				seen[i] = true
+				idx = append(idx, i)
+			}
+		}
 	}
 	slices.SortFunc(idx, func(a, b int32) int { return cmpString(name(a), name(b)) })
-	rank := make(map[int32]int, len(idx))
 	for r, i := range idx {
-		rank[i] = r
+		rank[i] = int32(r)
 	}
 	return rank
 }
@@ -546,6 +552,8 @@ func (m *Model) ProjectRisk(id string, q Query) (*ProjectRisk, error) {
 // riskWeights are a project's members (sorted) with integer weights
 // proportional to their at-risk investment under the rule: Basis_i =
 // Weights_i / Scale exactly (Scale clears the coefficients' denominators).
+// When every weight and their total fit in 63 bits, w64 and total64 hold
+// them too and splitting needs no big numbers.
 type riskWeights struct {
 	Rule    string
 	Agree   ledger.Agreement
@@ -553,6 +561,10 @@ type riskWeights struct {
 	Weights []*big.Int
 	Total   *big.Int
 	Scale   *big.Int
+
+	fits    bool
+	w64     []uint64
+	total64 uint64
 }
 
 // riskWeights computes a project's weights under the rule of the agreement
@@ -565,7 +577,7 @@ func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64)
 		rw.Rule = "contribution"
 	}
 	parts := pr.participants(n)
-	w := map[string]*big.Int{}
+	w := make(map[string]*big.Int, len(parts)+len(byMember))
 	switch rw.Rule {
 	case "budget":
 		for _, pt := range parts {
@@ -576,23 +588,7 @@ func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64)
 			w[pt.Member] = big.NewInt(1)
 		}
 	default:
-		// Integer coefficients: each coefficient times the common
-		// denominator of all of them.
-		var coef [6]*big.Int
-		var rats [6]*big.Rat
-		for slot, k := range ledger.ContributionKinds {
-			rats[slot] = big.NewRat(1, 1)
-			if c, ok := ag.Risk.Coefficients[k]; ok {
-				rats[slot] = c.Rat()
-			}
-			d := rats[slot].Denom()
-			g := new(big.Int).GCD(nil, nil, rw.Scale, d)
-			rw.Scale.Mul(rw.Scale, new(big.Int).Quo(d, g))
-		}
-		for slot := range rats {
-			c := new(big.Int).Mul(rats[slot].Num(), rw.Scale)
-			coef[slot] = c.Quo(c, rats[slot].Denom())
-		}
+		coef := m.coefficients(ag, rw.Scale)
 		for _, pt := range parts {
 			w[pt.Member] = new(big.Int)
 		}
@@ -617,32 +613,76 @@ func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64)
 		rw.Weights[i] = w[id]
 		rw.Total.Add(rw.Total, w[id])
 	}
+	if rw.Total.IsInt64() {
+		rw.fits = true
+		rw.w64 = make([]uint64, len(rw.Weights))
+		for i, x := range rw.Weights {
+			rw.w64[i] = uint64(x.Int64())
+		}
+		rw.total64 = uint64(rw.Total.Int64())
+	}
 	return rw
 }
 
-// split divides amount (minor units) in proportion to the weights: each
-// member gets the floor of its exact part, and the units left over go one
-// each to the largest remainders, equal remainders to the member first by
-// id. The parts sum to amount exactly. It returns nil when no weight is
+// coefficients returns the risk rule's coefficients by kind slot as
+// integers over a common denominator, which it multiplies into scale.
+// Kinds the rule does not name weigh 1.
+func (m *Model) coefficients(ag ledger.Agreement, scale *big.Int) [6]*big.Int {
+	var coef [6]*big.Int
+	var rats [6]*big.Rat
+	for slot, k := range ledger.ContributionKinds {
+		rats[slot] = big.NewRat(1, 1)
+		if c, ok := ag.Risk.Coefficients[k]; ok {
+			rats[slot] = c.Rat()
+		}
+		d := rats[slot].Denom()
+		g := new(big.Int).GCD(nil, nil, scale, d)
+		scale.Mul(scale, new(big.Int).Quo(d, g))
+	}
+	for slot := range rats {
+		c := new(big.Int).Mul(rats[slot].Num(), scale)
+		coef[slot] = c.Quo(c, rats[slot].Denom())
+	}
+	return coef
+}
+
+// split divides amount (minor units, >= 0) in proportion to the weights:
+// each member gets the floor of its exact part, and the units left over go
+// one each to the largest remainders, equal remainders to the member first
+// by id. The parts sum to amount exactly. It returns nil when no weight is
 // positive.
 func (rw *riskWeights) split(amount int64) []int64 {
 	if rw.Total.Sign() <= 0 {
 		return nil
 	}
 	parts := make([]int64, len(rw.Weights))
-	rems := make([]*big.Int, len(rw.Weights))
 	left := amount
-	amt := big.NewInt(amount)
-	for i, w := range rw.Weights {
-		q, r := new(big.Int).QuoRem(new(big.Int).Mul(amt, w), rw.Total, new(big.Int))
-		parts[i], rems[i] = q.Int64(), r
-		left -= parts[i]
+	var cmpRem func(a, b int) int
+	if rw.fits && amount >= 0 {
+		// amount × w < 2^63 × total, so the quotient fits and Div64 holds.
+		rems := make([]uint64, len(rw.w64))
+		for i, w := range rw.w64 {
+			hi, lo := bits.Mul64(uint64(amount), w)
+			q, r := bits.Div64(hi, lo, rw.total64)
+			parts[i], rems[i] = int64(q), r
+			left -= parts[i]
+		}
+		cmpRem = func(a, b int) int { return cmpUint(rems[b], rems[a]) }
+	} else {
+		rems := make([]*big.Int, len(rw.Weights))
+		amt := big.NewInt(amount)
+		for i, w := range rw.Weights {
+			q, r := new(big.Int).QuoRem(new(big.Int).Mul(amt, w), rw.Total, new(big.Int))
+			parts[i], rems[i] = q.Int64(), r
+			left -= parts[i]
+		}
+		cmpRem = func(a, b int) int { return rems[b].Cmp(rems[a]) }
 	}
 	order := make([]int, len(parts))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return rems[b].Cmp(rems[a]) })
+	slices.SortStableFunc(order, cmpRem)
 	for i := 0; left > 0; i++ {
 		parts[order[i%len(order)]]++
 		left--

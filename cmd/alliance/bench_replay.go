@@ -63,6 +63,7 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 	workers := fs.Int("workers", 0, "decoding goroutines (default GOMAXPROCS)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the rebuild to this file")
+	asOfProfile := fs.String("asof-cpuprofile", "", "write a CPU profile of the as-of queries to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "Usage: alliance bench replay [flags]\n\nGenerates a realistic log (contributions, confirmations, funding, costs, IP, corrections...) on an")
 		fmt.Fprintln(e.stderr, "embedded JetStream and measures:")
@@ -196,6 +197,16 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 	progress("balances as of 100 random positions...")
 	rng := rand.New(rand.NewPCG(*seed, 99))
 	var times []float64
+	if *asOfProfile != "" {
+		f, err := os.Create(*asOfProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	for range 100 {
 		seq := 1 + rng.Uint64N(last)
 		start := time.Now()
@@ -207,6 +218,9 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		times = append(times, float64(time.Since(start).Microseconds())/1000)
+	}
+	if *asOfProfile != "" {
+		pprof.StopCPUProfile()
 	}
 	slices.Sort(times)
 	res.AsOfMsMedian = (times[49] + times[50]) / 2
