@@ -152,11 +152,19 @@ func (a *Amounts) finish() {
 }
 
 func kindOrder(k string) int {
-	if i := slices.Index(ledger.ContributionKinds, k); i >= 0 {
+	if i, ok := kindOrders[k]; ok {
 		return i
 	}
 	return len(ledger.ContributionKinds)
 }
+
+var kindOrders = func() map[string]int {
+	m := map[string]int{}
+	for i, k := range ledger.ContributionKinds {
+		m[k] = i
+	}
+	return m
+}()
 
 // ProjectBalance is a member's balance in one project ("" is the alliance
 // as a whole, outside any project).
@@ -334,11 +342,15 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 	}
 	// A project's losses are borne by its risk shares as of n; a project
 	// with no at-risk investment leaves them with the alliance.
+	var rc *ruleCoefficients
+	if ag, _ := m.agreementAt(n); len(losses) > 0 {
+		rc = m.ruleCoefficients(ag)
+	}
 	for lk, amt := range losses {
 		var rw riskWeights
 		var parts []int64
 		if pr := m.projects[m.names[lk.project]]; pr != nil && lk.project != 0 {
-			rw = m.riskWeights(pr, n, risk[lk.project])
+			rw = m.riskWeightsWith(pr, n, risk[lk.project], rc)
 			parts = rw.split(amt)
 		}
 		if parts == nil {
@@ -516,6 +528,8 @@ func (m *Model) Risk(q Query) (*Risk, error) {
 		return nil, err
 	}
 	r := &Risk{Cut: cut, Projects: []ProjectRisk{}}
+	ag, _ := m.agreementAt(n)
+	rc := m.ruleCoefficients(ag)
 	cells := m.cells(n, q)
 	risk := riskFrom(cells)
 	losses := map[int32]int64{}
@@ -530,7 +544,7 @@ func (m *Model) Risk(q Query) (*Risk, error) {
 			continue
 		}
 		idx := m.lookup(id)
-		r.Projects = append(r.Projects, m.projectRiskFrom(pr, n, risk[idx], losses[idx]))
+		r.Projects = append(r.Projects, m.projectRiskFrom(pr, n, risk[idx], losses[idx], rc))
 	}
 	return r, nil
 }
@@ -571,6 +585,34 @@ type riskWeights struct {
 // in force at n, from its members' confirmed contributions by kind slot
 // (byMember, for the contribution rule).
 func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64) riskWeights {
+	return m.riskWeightsWith(pr, n, byMember, nil)
+}
+
+// ruleCoefficients are a risk rule's coefficients as integers over a
+// common denominator, computed once per view.
+type ruleCoefficients struct {
+	scale *big.Int
+	coef  [6]*big.Int
+	small bool // every coefficient and the scale fit in 31 bits
+	c64   [6]int64
+}
+
+func (m *Model) ruleCoefficients(ag ledger.Agreement) *ruleCoefficients {
+	rc := &ruleCoefficients{scale: big.NewInt(1)}
+	rc.coef = m.coefficients(ag, rc.scale)
+	rc.small = rc.scale.IsInt64() && rc.scale.Int64() < 1<<31
+	for slot, c := range rc.coef {
+		rc.small = rc.small && c.IsInt64() && c.Int64() < 1<<31
+		if rc.small {
+			rc.c64[slot] = c.Int64()
+		}
+	}
+	return rc
+}
+
+// riskWeightsWith is riskWeights with the coefficients of the agreement in
+// force at n already computed (nil: compute them).
+func (m *Model) riskWeightsWith(pr *project, n uint64, byMember map[int32]*[6]int64, rc *ruleCoefficients) riskWeights {
 	ag, _ := m.agreementAt(n)
 	rw := riskWeights{Rule: ag.Risk.Rule, Agree: ag, Scale: big.NewInt(1), Total: new(big.Int)}
 	if rw.Rule == "" {
@@ -588,7 +630,10 @@ func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64)
 			w[pt.Member] = big.NewInt(1)
 		}
 	default:
-		coef := m.coefficients(ag, rw.Scale)
+		if rc == nil {
+			rc = m.ruleCoefficients(ag)
+		}
+		rw.Scale = rc.scale
 		for _, pt := range parts {
 			w[pt.Member] = new(big.Int)
 		}
@@ -600,9 +645,30 @@ func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64)
 				x = new(big.Int)
 				w[name] = x
 			}
+			if rc.small {
+				// Amounts are below 2^53 (the ledger's limit is 10^15):
+				// coefficient × amount < 2^84 may not fit; sum in 64 bits
+				// while it does.
+				var acc int64
+				ok := true
+				for slot, amt := range amounts {
+					hi, lo := bits.Mul64(uint64(rc.c64[slot]), uint64(amt))
+					var carry uint64
+					sum, carry := bits.Add64(uint64(acc), lo, 0)
+					if hi != 0 || carry != 0 || sum >= 1<<63 || amt < 0 {
+						ok = false
+						break
+					}
+					acc = int64(sum)
+				}
+				if ok {
+					x.SetInt64(acc)
+					continue
+				}
+			}
 			for slot, amt := range amounts {
 				if amt != 0 {
-					x.Add(x, tmp.Mul(coef[slot], tmp.SetInt64(amt)))
+					x.Add(x, tmp.Mul(rc.coef[slot], tmp.SetInt64(amt)))
 				}
 			}
 		}
@@ -691,8 +757,8 @@ func (rw *riskWeights) split(amount int64) []int64 {
 }
 
 // projectRiskFrom renders a project's risk shares; loss is split by them.
-func (m *Model) projectRiskFrom(pr *project, n uint64, byMember map[int32]*[6]int64, loss int64) ProjectRisk {
-	rw := m.riskWeights(pr, n, byMember)
+func (m *Model) projectRiskFrom(pr *project, n uint64, byMember map[int32]*[6]int64, loss int64, rc *ruleCoefficients) ProjectRisk {
+	rw := m.riskWeightsWith(pr, n, byMember, rc)
 	res := ProjectRisk{Project: pr.ID, Name: pr.Name, Rule: rw.Rule, AgreementVersion: rw.Agree.Version,
 		Currency: m.info.BaseCurrency, Loss: loss, Shares: []RiskShare{}}
 	if pr.closedAt(n) {
