@@ -174,28 +174,74 @@ func (m *Model) rebuildSums() {
 }
 
 // sumsAt returns the whole-history sums as of position n: the current sums
-// themselves at the last position (the caller must not modify them), or a
-// checkpoint plus the touches after it.
+// themselves at the last position (the caller must not modify them), or
+// the nearest checkpoint (or the current sums) moved to n by the touches
+// between them: forward from a checkpoint before n, backward from one
+// after it.
 func (m *Model) sumsAt(n uint64) sumCells {
 	if n == m.last {
 		return m.sums
 	}
-	var c sumCells
-	from := uint64(0)
-	if i := int(n / checkpointEvery); i > 0 && i <= len(m.checkpoints) {
-		cp := &m.checkpoints[i-1]
-		c, from = cp.thaw(), cp.Seq
-	} else {
-		c = sumCells{}
+	search := func(seq uint64) int {
+		i, _ := slices.BinarySearchFunc(m.touches, seq, func(t touch, s uint64) int { return cmpUint(t.Seq, s) })
+		return i
 	}
-	start, _ := slices.BinarySearchFunc(m.touches, from+1, func(t touch, s uint64) int { return cmpUint(t.Seq, s) })
-	for _, t := range m.touches[start:] {
-		if t.Seq > n {
-			break
+	// Before: the checkpoint at or before n (or nothing, at 0).
+	var before *checkpoint
+	if i := int(n / checkpointEvery); i > 0 && i <= len(m.checkpoints) {
+		before = &m.checkpoints[i-1]
+	}
+	from := uint64(0)
+	if before != nil {
+		from = before.Seq
+	}
+	lo, hi := search(from+1), search(n+1) // touches in (from, n]
+	// After: the next checkpoint, or the current sums.
+	var after *checkpoint
+	if i := int(n/checkpointEvery) + 1; i <= len(m.checkpoints) {
+		after = &m.checkpoints[i-1]
+	}
+	to := m.last
+	if after != nil {
+		to = after.Seq
+	}
+	end := search(to + 1) // touches in (n, to] are touches[hi:end]
+	if end-hi < hi-lo {
+		var c sumCells
+		if after != nil {
+			c = after.thaw()
+		} else {
+			c = m.sums.clone()
 		}
+		for i := end - 1; i >= hi; i-- {
+			m.unapplyTouch(c, m.touches[i])
+		}
+		return c
+	}
+	c := sumCells{}
+	if before != nil {
+		c = before.thaw()
+	}
+	for _, t := range m.touches[lo:hi] {
 		m.applyTouch(c, t)
 	}
 	return c
+}
+
+func (c sumCells) clone() sumCells {
+	out := make(sumCells, len(c))
+	for k, s := range c {
+		x := *s
+		out[k] = &x
+	}
+	return out
+}
+
+// unapplyTouch moves sums from position t.Seq back to just before it.
+func (m *Model) unapplyTouch(c sumCells, t touch) {
+	e := m.entries.at(int(t.Entry))
+	m.addSums(c, e, t.Seq, -1)
+	m.addSums(c, e, t.Seq-1, +1)
 }
 
 // riskFrom returns, per project and member, the confirmed contributions by
