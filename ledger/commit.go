@@ -77,7 +77,8 @@ func ValidAllianceID(id string) bool {
 // (unmarshalCommitFast, jsondecode.go); anything else, and anything that
 // decoder is unsure of, goes through encoding/json. Both accept and reject
 // the same messages and give the same commit: FuzzUnmarshalCommitFast
-// holds them to it.
+// holds them to it. The events may share data's memory: the caller must
+// not modify data while they are in use.
 func UnmarshalCommit(data []byte) (*Commit, error) {
 	c, ok := unmarshalCommitFast(data)
 	if !ok {

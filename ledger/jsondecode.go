@@ -165,6 +165,14 @@ type (
 		payload  LossRealized
 		evidence Evidence
 	}
+	entryReversedBox struct {
+		Event
+		payload EntryReversed
+	}
+	ipStatusChangedBox struct {
+		Event
+		payload IPStatusChanged
+	}
 )
 
 // newEventBox allocates an event of the named type, in a box when the type
@@ -189,6 +197,12 @@ func newEventBox(typ string) (*Event, eventBox) {
 	case TypeLossRealized:
 		b := new(lossRealizedBox)
 		return &b.Event, b
+	case TypeEntryReversed:
+		b := new(entryReversedBox)
+		return &b.Event, b
+	case TypeIPStatusChanged:
+		b := new(ipStatusChangedBox)
+		return &b.Event, b
 	}
 	return new(Event), nil
 }
@@ -209,6 +223,10 @@ func (r *jsonReader) payload(box eventBox) (Payload, bool) {
 		return &b.payload, r.costIncurred(&b.payload, &b.evidence)
 	case *lossRealizedBox:
 		return &b.payload, r.lossRealized(&b.payload, &b.evidence)
+	case *entryReversedBox:
+		return &b.payload, r.entryReversed(&b.payload)
+	case *ipStatusChangedBox:
+		return &b.payload, r.ipStatusChanged(&b.payload)
 	}
 	return nil, false
 }
@@ -771,6 +789,58 @@ func (r *jsonReader) contributionRecorded(b *contributionRecordedBox) bool {
 
 var contributionConfirmedMembers = members("contribution", "by", "note")
 
+var entryReversedMembers = members("entry", "reason")
+
+func (r *jsonReader) entryReversed(p *EntryReversed) bool {
+	more, ok := r.beginObject()
+	for next := 0; ok && more; more, ok = r.endMember() {
+		var k int
+		if k, ok = r.member(entryReversedMembers, next); !ok {
+			return false
+		}
+		next = k + 1
+		switch k {
+		case 0:
+			ok = r.uint64(&p.Entry)
+		case 1:
+			ok = r.text(&p.Reason)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return ok
+}
+
+var ipStatusChangedMembers = members("asset", "status", "number", "counterparty", "note")
+
+func (r *jsonReader) ipStatusChanged(p *IPStatusChanged) bool {
+	more, ok := r.beginObject()
+	for next := 0; ok && more; more, ok = r.endMember() {
+		var k int
+		if k, ok = r.member(ipStatusChangedMembers, next); !ok {
+			return false
+		}
+		next = k + 1
+		switch k {
+		case 0:
+			ok = r.name(&p.Asset)
+		case 1:
+			ok = r.name(&p.Status)
+		case 2:
+			ok = r.text(&p.Number)
+		case 3:
+			ok = r.text(&p.Counterparty)
+		case 4:
+			ok = r.text(&p.Note)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return ok
+}
+
 func (r *jsonReader) contributionConfirmed(p *ContributionConfirmed) bool {
 	more, ok := r.beginObject()
 	for next := 0; ok && more; more, ok = r.endMember() {
@@ -1146,7 +1216,9 @@ func (r *jsonReader) rawValues() ([][]byte, bool) {
 		if !r.skipValue(0) {
 			return nil, false
 		}
-		vals = append(vals, append([]byte(nil), r.b[start:r.i]...))
+		// The events alias the commit's bytes, capped so that appending
+		// to one cannot write over the next.
+		vals = append(vals, r.b[start:r.i:r.i])
 		if r.char(',') {
 			continue
 		}
