@@ -157,9 +157,15 @@ type decoded struct {
 	done   chan struct{}
 }
 
-const batchSize = 256
+const batchSize = 512
 
 func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
+	if follow {
+		// Catch up in full batches first, then follow the tail.
+		if err := r.run(ctx, false, 0); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	from := r.Last() + 1
@@ -167,50 +173,83 @@ func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
 		return nil
 	}
 
-	in := make(chan ledger.Stored, 4*batchSize)
 	work := make(chan *decoded, 4*r.opts.Workers)
 	ordered := make(chan *decoded, 4*r.opts.Workers)
-	var readErr error
-	go func() { // read
-		defer close(in)
-		read := r.store.Read
-		if follow {
-			read = r.store.Follow
+	dispatch := func(b *decoded) error {
+		select {
+		case ordered <- b:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		readErr = read(ctx, r.alliance, from, func(s ledger.Stored) error {
-			if until > 0 && s.Seq > until {
-				return errStop
-			}
-			select {
-			case in <- s:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}()
-	go func() { // batch: take what is there, never wait to fill a batch
-		defer close(work)
-		defer close(ordered)
-		for s := range in {
-			b := &decoded{stored: make([]ledger.Stored, 1, batchSize), done: make(chan struct{})}
-			b.stored[0] = s
-		fill:
-			for len(b.stored) < batchSize {
+		work <- b // never blocks for long: the workers drain it
+		return nil
+	}
+	newBatch := func() *decoded {
+		return &decoded{stored: make([]ledger.Stored, 0, batchSize), done: make(chan struct{})}
+	}
+	var readErr error
+	if follow {
+		// The tail: events arrive one by one; a batch takes what is there
+		// and never waits to be filled.
+		in := make(chan ledger.Stored, batchSize)
+		go func() {
+			defer close(in)
+			readErr = r.store.Follow(ctx, r.alliance, from, func(s ledger.Stored) error {
 				select {
-				case s, ok := <-in:
-					if !ok {
+				case in <- s:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		}()
+		go func() {
+			defer close(work)
+			defer close(ordered)
+			for s := range in {
+				b := newBatch()
+				b.stored = append(b.stored, s)
+			fill:
+				for len(b.stored) < batchSize {
+					select {
+					case s, ok := <-in:
+						if !ok {
+							break fill
+						}
+						b.stored = append(b.stored, s)
+					default:
 						break fill
 					}
-					b.stored = append(b.stored, s)
-				default:
-					break fill
+				}
+				if dispatch(b) != nil {
+					return
 				}
 			}
-			ordered <- b
-			work <- b
-		}
-	}()
+		}()
+	} else {
+		// Catching up: the reader fills whole batches itself.
+		go func() {
+			defer close(work)
+			defer close(ordered)
+			b := newBatch()
+			readErr = r.store.Read(ctx, r.alliance, from, func(s ledger.Stored) error {
+				if until > 0 && s.Seq > until {
+					return errStop
+				}
+				b.stored = append(b.stored, s)
+				if len(b.stored) == batchSize {
+					if err := dispatch(b); err != nil {
+						return err
+					}
+					b = newBatch()
+				}
+				return nil
+			})
+			if len(b.stored) > 0 {
+				dispatch(b)
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	for range r.opts.Workers { // decode
 		wg.Add(1)
