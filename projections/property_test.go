@@ -19,7 +19,7 @@ import (
 func TestRebuildIncrementalSnapshotAgree(t *testing.T) {
 	seeds := []uint64{1, 2, 3, 4}
 	n := 500
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		seeds, n = seeds[:1], 200
 	}
 	for _, seed := range seeds {
