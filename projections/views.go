@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/bits"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/alliance-ledger/alliance/ledger"
@@ -831,6 +832,39 @@ type Outputs struct {
 	Revenue   []AssetRevenue `json:"licence_revenue"`
 }
 
+// shareSum counts assets and sums ownership shares: by share value, so
+// that the exact sum is made once per distinct share, not once per owner.
+type shareSum struct {
+	count  int
+	shares map[string]*shareCount
+}
+
+type shareCount struct {
+	share ledger.Ratio
+	n     int64
+}
+
+func (s *shareSum) add(r ledger.Ratio) {
+	if s.shares == nil {
+		s.shares = map[string]*shareCount{}
+	}
+	k := r.String()
+	c := s.shares[k]
+	if c == nil {
+		c = &shareCount{share: r}
+		s.shares[k] = c
+	}
+	c.n++
+}
+
+func (s *shareSum) total() ledger.Ratio {
+	t := new(big.Rat)
+	for _, c := range s.shares {
+		t.Add(t, new(big.Rat).Mul(c.share.Rat(), new(big.Rat).SetInt64(c.n)))
+	}
+	return ledger.RatioOf(t)
+}
+
 type outKey struct{ member, project, typ, status, period string }
 
 // Outputs computes innovation outputs for the query: assets filed by
@@ -841,16 +875,18 @@ func (m *Model) Outputs(q Query) (*Outputs, error) {
 		return nil, err
 	}
 	o := &Outputs{Cut: cut, Cells: []OutputCell{}, Revenue: []AssetRevenue{}}
-	cells := map[outKey]*struct {
-		count int
-		w     *big.Rat
-	}{}
-	roll := [5]map[string]*struct {
-		count int
-		w     *big.Rat
-	}{{}, {}, {}, {}, {}}
-	for _, id := range sortedKeys(m.assets) {
-		a := m.assets[id]
+	cells := map[outKey]*shareSum{}
+	roll := [5]map[string]*shareSum{{}, {}, {}, {}, {}}
+	sum := func(mp map[string]*shareSum, k string) *shareSum {
+		c := mp[k]
+		if c == nil {
+			c = &shareSum{}
+			mp[k] = c
+		}
+		return c
+	}
+	years := map[int]string{}
+	for _, a := range m.assets {
 		if a.Filed > n || !q.inPeriod(a.Occurred) {
 			continue
 		}
@@ -862,38 +898,30 @@ func (m *Model) Outputs(q Query) (*Outputs, error) {
 				break
 			}
 		}
-		period := fmt.Sprint(time.Unix(0, a.Occurred).In(m.loc).Year())
-		counted := map[int]bool{}
+		y := time.Unix(0, a.Occurred).In(m.loc).Year()
+		period, ok := years[y]
+		if !ok {
+			period = strconv.Itoa(y)
+			years[y] = period
+		}
+		// An asset counts once in a roll-up other than by member, however
+		// many owners it has; by member, once for each owner.
+		for d, key := range [4]string{a.Project, a.Type, status, period} {
+			sum(roll[d+1], key).count++
+		}
 		for _, ow := range a.Owners {
 			k := outKey{ow.Member, a.Project, a.Type, status, period}
 			c := cells[k]
 			if c == nil {
-				c = &struct {
-					count int
-					w     *big.Rat
-				}{w: new(big.Rat)}
+				c = &shareSum{}
 				cells[k] = c
 			}
+			c.add(ow.Share)
 			c.count++
-			c.w.Add(c.w, ow.Share.Rat())
-			for d, key := range []string{ow.Member, a.Project, a.Type, status, period} {
-				r := roll[d][key]
-				if r == nil {
-					r = &struct {
-						count int
-						w     *big.Rat
-					}{w: new(big.Rat)}
-					roll[d][key] = r
-				}
-				r.w.Add(r.w, ow.Share.Rat())
-				// An asset counts once in a roll-up other than by member,
-				// however many owners it has.
-				if d == 0 || !counted[d] {
-					r.count++
-					if d != 0 {
-						counted[d] = true
-					}
-				}
+			sum(roll[0], ow.Member).add(ow.Share)
+			sum(roll[0], ow.Member).count++
+			for d, key := range [4]string{a.Project, a.Type, status, period} {
+				sum(roll[d+1], key).add(ow.Share)
 			}
 		}
 	}
@@ -912,15 +940,12 @@ func (m *Model) Outputs(q Query) (*Outputs, error) {
 	for _, k := range ks {
 		c := cells[k]
 		o.Cells = append(o.Cells, OutputCell{Member: k.member, Project: k.project, Type: k.typ, Status: k.status,
-			Period: k.period, Count: c.count, Weighted: ledger.RatioOf(c.w)})
+			Period: k.period, Count: c.count, Weighted: c.total()})
 	}
-	totals := func(mp map[string]*struct {
-		count int
-		w     *big.Rat
-	}) []OutputTotal {
+	totals := func(mp map[string]*shareSum) []OutputTotal {
 		out := []OutputTotal{}
 		for _, k := range sortedKeys(mp) {
-			out = append(out, OutputTotal{Key: k, Count: mp[k].count, Weighted: ledger.RatioOf(mp[k].w)})
+			out = append(out, OutputTotal{Key: k, Count: mp[k].count, Weighted: mp[k].total()})
 		}
 		return out
 	}
