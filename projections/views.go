@@ -550,20 +550,6 @@ func (m *Model) Risk(q Query) (*Risk, error) {
 	return r, nil
 }
 
-// ProjectRisk returns one project's risk shares for the query.
-func (m *Model) ProjectRisk(id string, q Query) (*ProjectRisk, error) {
-	r, err := m.Risk(q)
-	if err != nil {
-		return nil, err
-	}
-	for i := range r.Projects {
-		if r.Projects[i].Project == id {
-			return &r.Projects[i], nil
-		}
-	}
-	return nil, fmt.Errorf("project %q is not opened at position %d", id, r.AsOfSeq)
-}
-
 // riskWeights are a project's members (sorted) with integer weights
 // proportional to their at-risk investment under the rule: Basis_i =
 // Weights_i / Scale exactly (Scale clears the coefficients' denominators).
@@ -580,13 +566,6 @@ type riskWeights struct {
 	fits    bool
 	w64     []uint64
 	total64 uint64
-}
-
-// riskWeights computes a project's weights under the rule of the agreement
-// in force at n, from its members' confirmed contributions by kind slot
-// (byMember, for the contribution rule).
-func (m *Model) riskWeights(pr *project, n uint64, byMember map[int32]*[6]int64) riskWeights {
-	return m.riskWeightsWith(pr, n, byMember, nil)
 }
 
 // ruleCoefficients are a risk rule's coefficients as integers over a
@@ -611,8 +590,10 @@ func (m *Model) ruleCoefficients(ag ledger.Agreement) *ruleCoefficients {
 	return rc
 }
 
-// riskWeightsWith is riskWeights with the coefficients of the agreement in
-// force at n already computed (nil: compute them).
+// riskWeightsWith computes a project's weights under the rule of the
+// agreement in force at n, from its members' confirmed contributions by
+// kind slot (byMember, for the contribution rule), with that agreement's
+// coefficients rc (nil: compute them).
 func (m *Model) riskWeightsWith(pr *project, n uint64, byMember map[int32]*[6]int64, rc *ruleCoefficients) riskWeights {
 	ag, _ := m.agreementAt(n)
 	rw := riskWeights{Rule: ag.Risk.Rule, Agree: ag, Scale: big.NewInt(1), Total: new(big.Int)}
