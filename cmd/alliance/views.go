@@ -126,11 +126,18 @@ func (f *viewFlags) open(ctx context.Context, e *env) (*openedView, error) {
 	if f.asOfSeq > last {
 		return nil, fmt.Errorf("--as-of-seq %d is beyond the log's last position %d", f.asOfSeq, last)
 	}
-	r := lc.runner(f.alliance, projections.RunnerOptions{Snapshots: lc.store.Snapshots()})
+	target := last
+	if f.asOfSeq != 0 {
+		target = f.asOfSeq
+	}
+	bar := newProgress(e.stderr, "reading "+f.alliance, int(target))
+	r := lc.runner(f.alliance, projections.RunnerOptions{Snapshots: lc.store.Snapshots(), Progress: func(seq uint64) { bar.Set(int(seq)) }})
 	if _, err := r.Restore(ctx, f.asOfSeq); err != nil {
 		return nil, err
 	}
-	if err := r.CatchUp(ctx, f.asOfSeq); err != nil {
+	err = r.CatchUp(ctx, f.asOfSeq)
+	bar.Done()
+	if err != nil {
 		return nil, err
 	}
 	// Save what a long replay built, so the next read starts from it.
