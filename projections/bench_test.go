@@ -36,3 +36,29 @@ func BenchmarkFold(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkSnapshot measures encoding and restoring a model of a synthetic
+// log of 100,000 requests.
+func BenchmarkSnapshot(b *testing.B) {
+	store := syntheticLog(b, "bench", 1, 100_000)
+	m := fold(b, "bench", events(b, store, "bench"))
+	data, err := m.Encode("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		for range b.N {
+			if _, err := m.Encode(""); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(data)), "bytes")
+	})
+	b.Run("decode", func(b *testing.B) {
+		for range b.N {
+			if _, _, err := projections.DecodeModel(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -142,23 +142,34 @@ func (m *Model) advanced(prev uint64) {
 // rebuildSums recomputes the touches, the current sums and the checkpoints
 // from the entries' histories (after a snapshot is restored).
 func (m *Model) rebuildSums() {
-	m.touches = m.touches[:0]
-	for i := range m.entries.len() {
-		e := m.entries.at(i)
-		m.touches = append(m.touches, touch{e.Seq, int32(i)})
-		for _, v := range e.More {
-			m.touches = append(m.touches, touch{v.At, int32(i)})
-		}
-		for _, mk := range e.Marks {
-			m.touches = append(m.touches, touch{mk.At, int32(i)})
-		}
-		if e.Reversed != 0 {
-			m.touches = append(m.touches, touch{e.Reversed, int32(i)})
+	// Each position touches at most one entry (a correction adds a
+	// version and a mark at the same position: one touch), so the touches
+	// in position order come from one pass over a table by position.
+	at := make([]int32, m.last+1) // entry index + 1 touched at each position
+	mark := func(seq uint64, i int) {
+		if seq <= m.last {
+			at[seq] = int32(i) + 1
 		}
 	}
-	slices.SortStableFunc(m.touches, func(a, b touch) int { return cmpUint(a.Seq, b.Seq) })
-	// A correction adds a version and a mark at one position: one touch.
-	m.touches = slices.Compact(m.touches)
+	for i := range m.entries.len() {
+		e := m.entries.at(i)
+		mark(e.Seq, i)
+		for _, v := range e.More {
+			mark(v.At, i)
+		}
+		for _, mk := range e.Marks {
+			mark(mk.At, i)
+		}
+		if e.Reversed != 0 {
+			mark(e.Reversed, i)
+		}
+	}
+	m.touches = m.touches[:0]
+	for seq, i := range at {
+		if i != 0 {
+			m.touches = append(m.touches, touch{uint64(seq), i - 1})
+		}
+	}
 	m.sums = sumCells{}
 	m.checkpoints = nil
 	next := uint64(checkpointEvery)
