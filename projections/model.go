@@ -784,20 +784,3 @@ func (l *entryList) add(e entry) *entry {
 	l.n++
 	return &(*c)[len(*c)-1]
 }
-
-// all returns the entries as one slice (a copy).
-func (l *entryList) all() []entry {
-	out := make([]entry, 0, l.n)
-	for _, c := range l.chunks {
-		out = append(out, c...)
-	}
-	return out
-}
-
-func entriesOf(es []entry) entryList {
-	var l entryList
-	for _, e := range es {
-		l.add(e)
-	}
-	return l
-}
