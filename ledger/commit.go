@@ -237,6 +237,9 @@ func eventHead(e []byte) (seq uint64, alliance string, err error) {
 // strictly in sequence, so a match is exactly what a JSON parser would see.
 func canonicalHead(e []byte) (seq uint64, alliance string, ok bool) {
 	rest, ok := cutPrefix(e, `{"id":`)
+	if !ok {
+		return 0, "", false
+	}
 	if rest, ok = skipPlainString(rest); !ok {
 		return 0, "", false
 	}

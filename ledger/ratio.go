@@ -108,11 +108,11 @@ func canonical(r *big.Rat) string {
 	return r.String()
 }
 
-// MarshalText and UnmarshalText give the canonical form, for encodings
-// other than JSON (gob snapshots).
-func (x Ratio) MarshalText() ([]byte, error) { return []byte(x.String()), nil }
+// MarshalBinary and UnmarshalBinary use the canonical form, for gob
+// (the read side's snapshots).
+func (x Ratio) MarshalBinary() ([]byte, error) { return []byte(x.String()), nil }
 
-func (x *Ratio) UnmarshalText(b []byte) error {
+func (x *Ratio) UnmarshalBinary(b []byte) error {
 	r, err := ParseRatio(string(b))
 	if err != nil {
 		return err
@@ -120,11 +120,6 @@ func (x *Ratio) UnmarshalText(b []byte) error {
 	*x = r
 	return nil
 }
-
-// MarshalBinary and UnmarshalBinary are the text form, for gob.
-func (x Ratio) MarshalBinary() ([]byte, error) { return x.MarshalText() }
-
-func (x *Ratio) UnmarshalBinary(b []byte) error { return x.UnmarshalText(b) }
 
 func (x Ratio) MarshalJSON() ([]byte, error) { return json.Marshal(x.String()) }
 

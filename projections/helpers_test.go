@@ -36,19 +36,6 @@ func syntheticLog(t testing.TB, alliance string, seed uint64, n int) *memstore.S
 	return store
 }
 
-// sampleLog appends the demo alliance's three years to a memstore.
-func sampleLog(t testing.TB, alliance string) *memstore.Store {
-	t.Helper()
-	store := memstore.New()
-	w := ledger.NewWriter(store, ledger.WriterOptions{})
-	defer w.Close()
-	start := time.Date(2023, 9, 4, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	if _, err := w.AppendInOrder(context.Background(), sample.Requests(alliance, start, start.AddDate(3, 0, 0)), nil); err != nil {
-		t.Fatal(err)
-	}
-	return store
-}
-
 // events decodes a log.
 func events(t testing.TB, store ledger.Store, alliance string) []*ledger.Event {
 	t.Helper()

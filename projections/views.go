@@ -30,10 +30,10 @@ type Cut struct {
 
 func (m *Model) cut(q Query) (Cut, uint64, error) {
 	n := q.Seq
-	if n == 0 || n > m.last {
-		if n > m.last {
-			return Cut{}, 0, fmt.Errorf("position %d is beyond the log's last position %d", n, m.last)
-		}
+	if n > m.last {
+		return Cut{}, 0, fmt.Errorf("position %d is beyond the log's last position %d", n, m.last)
+	}
+	if n == 0 {
 		n = m.last
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {

@@ -53,25 +53,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "alliance-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		*dir = d
+	cleanup, err := benchDir(dir, "alliance-bench-")
+	if err != nil {
+		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	defer cleanup()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	progress := func(format string, a ...any) {
 		if !*asJSON {
 			fmt.Fprintf(e.stderr, format+"\n", a...)
@@ -93,6 +84,37 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "ratio          %.3f  (ledger_eps / raw_eps)\n", res.Ratio)
 	fmt.Fprintf(e.stdout, "64 vs naive    %.1fx\n", res.LedgerEPS64/res.NaiveEPS)
 	return nil
+}
+
+// benchDir makes *dir a new temporary directory when it is empty, and
+// returns what removes it (nothing, for a directory the user named).
+func benchDir(dir *string, prefix string) (func(), error) {
+	if *dir != "" {
+		return func() {}, nil
+	}
+	d, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, err
+	}
+	*dir = d
+	return func() { os.RemoveAll(d) }, nil
+}
+
+// startCPUProfile writes a CPU profile to path (nothing when it is "")
+// until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 type benchResult struct {

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,14 +76,11 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "alliance-bench-replay-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		*dir = d
+	cleanup, err := benchDir(dir, "alliance-bench-replay-")
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	progress := func(format string, a ...any) {
 		if !*asJSON {
 			fmt.Fprintf(e.stderr, format+"\n", a...)
@@ -147,15 +143,9 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 	// Rebuild every projection from zero.
 	progress("rebuilding the projections from zero...")
 	runtime.GC()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	r := projections.NewRunner(st, replayAlliance, projections.RunnerOptions{Workers: *workers})
@@ -176,9 +166,7 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	d = time.Since(start)
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	if r.Last() != last {
 		return fmt.Errorf("rebuilt to position %d, the log ends at %d", r.Last(), last)
 	}
@@ -197,15 +185,9 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 	progress("balances as of 100 random positions...")
 	rng := rand.New(rand.NewPCG(*seed, 99))
 	var times []float64
-	if *asOfProfile != "" {
-		f, err := os.Create(*asOfProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err = startCPUProfile(*asOfProfile)
+	if err != nil {
+		return err
 	}
 	for range 100 {
 		seq := 1 + rng.Uint64N(last)
@@ -219,9 +201,7 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 		}
 		times = append(times, float64(time.Since(start).Microseconds())/1000)
 	}
-	if *asOfProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	slices.Sort(times)
 	res.AsOfMsMedian = (times[49] + times[50]) / 2
 	res.AsOfMsMax = times[99]

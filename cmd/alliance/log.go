@@ -40,11 +40,9 @@ func runLog(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer lc.Close()
-	ids := []string{*alliance}
-	if *alliance == "" {
-		if ids, err = lc.store.Alliances(ctx); err != nil {
-			return err
-		}
+	ids, err := lc.alliances(ctx, *alliance)
+	if err != nil {
+		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	defer tw.Flush()

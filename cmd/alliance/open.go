@@ -121,6 +121,14 @@ func (f *storeFlags) open(ctx context.Context, e *env) (*ledgerConn, error) {
 	return lc, nil
 }
 
+// alliances returns the alliance named, or every alliance when id is "".
+func (lc *ledgerConn) alliances(ctx context.Context, id string) ([]string, error) {
+	if id != "" {
+		return []string{id}, nil
+	}
+	return lc.store.Alliances(ctx)
+}
+
 func (lc *ledgerConn) Close() {
 	if lc.nc != nil {
 		lc.nc.Drain()

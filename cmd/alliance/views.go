@@ -190,6 +190,36 @@ func (f *viewFlags) open(ctx context.Context, e *env) (*openedView, error) {
 
 func (v *openedView) Close() { v.lc.Close() }
 
+// readView runs a view command: it parses the view flags and the
+// command's own (more registers them), folds the log for the query and
+// computes the view. It reports whether --json was asked.
+func readView[V any](ctx context.Context, e *env, name, about string, args []string, more func(*flag.FlagSet),
+	compute func(*projections.Model, projections.Query) (V, error)) (V, bool, error) {
+	var zero V
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var vf viewFlags
+	vf.register(fs, e.getenv)
+	if more != nil {
+		more(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: alliance %s [flags]\n\n%s\n\nFlags:\n", name, about)
+		fs.PrintDefaults()
+	}
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return zero, false, err
+	}
+	v, err := vf.open(ctx, e)
+	if err != nil {
+		return zero, false, err
+	}
+	defer v.Close()
+	var view V
+	err = v.runner.View(func(m *projections.Model) (err error) { view, err = compute(m, v.query); return })
+	return view, vf.asJSON, err
+}
+
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -256,25 +286,14 @@ func percent(r ledger.Ratio) string {
 }
 
 func runBalances(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("balances", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var vf viewFlags
-	vf.register(fs, e.getenv)
-	member := fs.String("member", "", "show this member's statement, by project and kind")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: alliance balances [flags]\n\nMember balances: contributions by status, funding, payouts, costs and losses borne, net position.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterleaved(fs, args); err != nil {
-		return err
-	}
-	v, err := vf.open(ctx, e)
+	var member *string
+	b, asJSON, err := readView(ctx, e, "balances",
+		"Member balances: contributions by status, funding, payouts, costs and losses borne, net position.", args,
+		func(fs *flag.FlagSet) {
+			member = fs.String("member", "", "show this member's statement, by project and kind")
+		},
+		(*projections.Model).Balances)
 	if err != nil {
-		return err
-	}
-	defer v.Close()
-	var b *projections.Balances
-	if err := v.runner.View(func(m *projections.Model) (err error) { b, err = m.Balances(v.query); return }); err != nil {
 		return err
 	}
 	if *member != "" {
@@ -287,7 +306,7 @@ func runBalances(ctx context.Context, e *env, args []string) error {
 		if found == nil {
 			return fmt.Errorf("member %q is not a member of alliance %s at position %d", *member, b.Alliance, b.AsOfSeq)
 		}
-		if vf.asJSON {
+		if asJSON {
 			return printJSON(e.stdout, struct {
 				projections.Cut
 				projections.MemberBalance
@@ -295,7 +314,7 @@ func runBalances(ctx context.Context, e *env, args []string) error {
 		}
 		return printStatement(e.stdout, b.Cut, found)
 	}
-	if vf.asJSON {
+	if asJSON {
 		return printJSON(e.stdout, b)
 	}
 	fmt.Fprintf(e.stdout, "Member balances: %s\n\n", describeCut(b.Cut))
@@ -355,25 +374,12 @@ func printStatement(w io.Writer, cut projections.Cut, mb *projections.MemberBala
 }
 
 func runRisk(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("risk", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var vf viewFlags
-	vf.register(fs, e.getenv)
-	project := fs.String("project", "", "only this project")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: alliance risk [flags]\n\nRisk shares per project under the agreement's risk rule, and realized losses split by them.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterleaved(fs, args); err != nil {
-		return err
-	}
-	v, err := vf.open(ctx, e)
+	var project *string
+	r, asJSON, err := readView(ctx, e, "risk",
+		"Risk shares per project under the agreement's risk rule, and realized losses split by them.", args,
+		func(fs *flag.FlagSet) { project = fs.String("project", "", "only this project") },
+		(*projections.Model).Risk)
 	if err != nil {
-		return err
-	}
-	defer v.Close()
-	var r *projections.Risk
-	if err := v.runner.View(func(m *projections.Model) (err error) { r, err = m.Risk(v.query); return }); err != nil {
 		return err
 	}
 	if *project != "" {
@@ -388,7 +394,7 @@ func runRisk(ctx context.Context, e *env, args []string) error {
 		}
 		r.Projects = keep
 	}
-	if vf.asJSON {
+	if asJSON {
 		return printJSON(e.stdout, r)
 	}
 	fmt.Fprintf(e.stdout, "Risk shares: %s\n", describeCut(r.Cut))
@@ -418,27 +424,13 @@ func runRisk(ctx context.Context, e *env, args []string) error {
 }
 
 func runOutputs(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("outputs", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	var vf viewFlags
-	vf.register(fs, e.getenv)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: alliance outputs [flags]\n\nInnovation outputs (IP filings, standards, papers, new products) by member, project, type, status\nand year, counted and weighted by ownership share; licence revenue per asset.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterleaved(fs, args); err != nil {
-		return err
-	}
-	v, err := vf.open(ctx, e)
+	o, asJSON, err := readView(ctx, e, "outputs",
+		"Innovation outputs (IP filings, standards, papers, new products) by member, project, type, status\nand year, counted and weighted by ownership share; licence revenue per asset.", args,
+		nil, (*projections.Model).Outputs)
 	if err != nil {
 		return err
 	}
-	defer v.Close()
-	var o *projections.Outputs
-	if err := v.runner.View(func(m *projections.Model) (err error) { o, err = m.Outputs(v.query); return }); err != nil {
-		return err
-	}
-	if vf.asJSON {
+	if asJSON {
 		return printJSON(e.stdout, o)
 	}
 	fmt.Fprintf(e.stdout, "Innovation outputs: %s\n%d assets filed\n", describeCut(o.Cut), o.Assets)
@@ -488,11 +480,9 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer lc.Close()
-	ids := []string{*alliance}
-	if *alliance == "" {
-		if ids, err = lc.store.Alliances(ctx); err != nil {
-			return err
-		}
+	ids, err := lc.alliances(ctx, *alliance)
+	if err != nil {
+		return err
 	}
 	type summary struct {
 		Alliance    string                 `json:"alliance"`
