@@ -27,8 +27,10 @@ const (
 	TypeCostIncurred          = "cost.incurred"
 	TypeLossRealized          = "loss.realized"
 	TypePoolDeclared          = "pool.declared"
+	TypePoolAssessed          = "pool.assessed"
 	TypePayoutCommitted       = "payout.committed"
 	TypePayoutSettled         = "payout.settled"
+	TypePayoutAdjusted        = "payout.adjusted"
 	TypeDisputeRaised         = "dispute.raised"
 	TypeDisputeResolved       = "dispute.resolved"
 	TypeEntryReversed         = "entry.reversed"
@@ -60,6 +62,8 @@ func eventTypes() []eventType {
 		{name: TypePoolDeclared, new: func() Payload { return new(PoolDeclared) }},
 		{name: TypePayoutCommitted, new: func() Payload { return new(PayoutCommitted) }},
 		{name: TypePayoutSettled, new: func() Payload { return new(PayoutSettled) }},
+		{name: TypePoolAssessed, new: func() Payload { return new(PoolAssessed) }},
+		{name: TypePayoutAdjusted, new: func() Payload { return new(PayoutAdjusted) }},
 		{name: TypeDisputeRaised, new: func() Payload { return new(DisputeRaised) }},
 		{name: TypeDisputeResolved, new: func() Payload { return new(DisputeResolved) }},
 		{name: TypeEntryReversed, new: func() Payload { return new(EntryReversed) }},

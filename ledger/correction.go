@@ -16,6 +16,7 @@ var correctable = map[string]bool{
 	TypeLossRealized:         true,
 	TypeIPLicenceRevenue:     true,
 	TypePayoutCommitted:      true,
+	TypePayoutAdjusted:       true,
 }
 
 // EntryReversed cancels an earlier entry: the read side treats it as if it
@@ -56,8 +57,19 @@ func (p *EntryReversed) decide(s *State, _ *decideContext) error {
 	if err != nil {
 		return err
 	}
-	if t == TypePayoutCommitted && s.payouts[p.Entry].Settled {
+	if po := s.payouts[p.Entry]; (t == TypePayoutCommitted || t == TypePayoutAdjusted) && po.Settled {
 		return invalid("payload.entry", "the payout at position %d is settled; record adjusting entries instead", p.Entry)
+	}
+	if po := s.payouts[p.Entry]; t == TypePayoutCommitted && po.Adjusted > 0 {
+		return invalid("payload.entry", "the payout at position %d has %d adjustments in force; reverse them first", p.Entry, po.Adjusted)
+	}
+	if po := s.payouts[p.Entry]; t == TypePayoutAdjusted {
+		parent := s.payouts[po.Adjustment]
+		for m, d := range po.Amounts {
+			if parent.Amounts[m]-d < 0 {
+				return invalid("payload.entry", "reversing the adjustment at position %d would leave member %q below zero from the payout", p.Entry, m)
+			}
+		}
 	}
 	return nil
 }
@@ -68,10 +80,19 @@ func (p *EntryReversed) apply(s *State, _ *Event) {
 		c.Status = "reversed"
 		setMap(s, s.contributions, p.Entry, c)
 	}
-	if po, ok := s.payouts[p.Entry]; ok {
+	if po, ok := s.payouts[p.Entry]; ok && po.Adjustment == 0 {
 		pool := s.pools[po.Pool]
 		pool.PayoutSeq = 0
 		setMap(s, s.pools, po.Pool, pool)
+	} else if ok {
+		parent := s.payouts[po.Adjustment]
+		amounts := make(map[string]int64, len(parent.Amounts))
+		for k, v := range parent.Amounts {
+			amounts[k] = v - po.Amounts[k]
+		}
+		parent.Amounts = amounts
+		parent.Adjusted--
+		setMap(s, s.payouts, po.Adjustment, parent)
 	}
 }
 
@@ -124,7 +145,7 @@ func (p *EntryCorrected) decide(s *State, c *decideContext) error {
 	if err != nil {
 		return err
 	}
-	if t == TypePayoutCommitted {
+	if t == TypePayoutCommitted || t == TypePayoutAdjusted {
 		return invalid("payload.entry", "a payout cannot be corrected; reverse it and commit a new one")
 	}
 	typed, err := p.Corrected(t)

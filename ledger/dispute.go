@@ -49,14 +49,16 @@ func (p *DisputeRaised) decide(s *State, _ *decideContext) error {
 }
 
 func (p *DisputeRaised) apply(s *State, e *Event) {
-	setMap(s, s.disputes, e.Seq, disputeState{})
+	setMap(s, s.disputes, e.Seq, disputeState{Subject: p.Subject})
 }
 
 // Dispute outcomes.
 var DisputeOutcomes = []string{"upheld", "partially-upheld", "rejected", "withdrawn"}
 
 // DisputeResolved closes a dispute. Adjustments cite the entries appended to
-// put the resolution into effect (reversals, corrections, a new payout).
+// put the resolution into effect (reversals, corrections, payout
+// adjustments). Left empty, the writer fills in the payout adjustments that
+// cite the dispute, so one request can adjust and resolve atomically.
 type DisputeResolved struct {
 	Dispute     uint64   `json:"dispute"` // position of dispute.raised
 	Outcome     string   `json:"outcome"`
@@ -79,13 +81,20 @@ func (p *DisputeResolved) Validate() error {
 	return validateText("payload.resolution", p.Resolution, true, 4000)
 }
 
-func (p *DisputeResolved) decide(s *State, _ *decideContext) error {
+func (p *DisputeResolved) decide(s *State, c *decideContext) error {
 	d, ok := s.disputes[p.Dispute]
 	if !ok {
 		return notFound("payload.dispute", "there is no dispute at position %d", p.Dispute)
 	}
 	if d.Resolved {
 		return conflict("payload.dispute", "the dispute at position %d is already resolved", p.Dispute)
+	}
+	if len(p.Adjustments) == 0 && len(d.Adjustments) > 0 {
+		p.Adjustments = append([]uint64(nil), d.Adjustments...)
+		c.derived = true
+	}
+	if len(p.Adjustments) > 0 && p.Outcome == "rejected" || len(p.Adjustments) > 0 && p.Outcome == "withdrawn" {
+		return invalid("payload.outcome", "a %s dispute has no adjustments, but %d entries are cited", p.Outcome, len(p.Adjustments))
 	}
 	for i, a := range p.Adjustments {
 		if a <= p.Dispute || s.typeAt(a) == "" {
@@ -96,5 +105,7 @@ func (p *DisputeResolved) decide(s *State, _ *decideContext) error {
 }
 
 func (p *DisputeResolved) apply(s *State, _ *Event) {
-	setMap(s, s.disputes, p.Dispute, disputeState{Resolved: true})
+	d := s.disputes[p.Dispute]
+	d.Resolved = true
+	setMap(s, s.disputes, p.Dispute, d)
 }

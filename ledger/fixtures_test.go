@@ -90,8 +90,16 @@ func history() []ledger.Request {
 		req("role", cmd(24, &ledger.MemberRoleChanged{Member: "M04", Role: "council"})),   // 29
 		req("participants", cmd(25, &ledger.ProjectParticipantsChanged{Project: "P1", Reason: "比亚迪加入",
 			Participants: []ledger.Participant{{Member: "M01", Budget: cny(2_000_000)}, {Member: "M02", Budget: cny(5_000_000)}, {Member: "M03", Budget: cny(1_000_000)}, {Member: "M04", Budget: cny(500_000)}}})), // 30
-		req("amend", cmd(26, &ledger.AgreementAmended{Agreement: agreement().Agreement, Reason: "调整人月单价"})), // 31
-		req("close", cmd(27, &ledger.ProjectClosed{Project: "P1", Outcome: "completed"})),                   // 32
-		req("depart", cmd(28, &ledger.MemberDeparted{Member: "M04", How: "withdrew", Reason: "战略调整"})),      // 33
+		req("amend", cmd(26, &ledger.AgreementAmended{Agreement: agreement().Agreement, Reason: "调整人月单价"})),                                            // 31
+		req("close", cmd(27, &ledger.ProjectClosed{Project: "P1", Outcome: "completed"})),                                                              // 32
+		req("depart", cmd(28, &ledger.MemberDeparted{Member: "M04", How: "withdrew", Reason: "战略调整"})),                                                 // 33
+		req("pool2025", cmd(29, &ledger.PoolDeclared{Pool: "POOL-2025", Amount: cny(1_000_000), Source: "联盟技术服务收入", Members: []string{"M01", "M02"}})), // 34
+		req("assess2025", cmd(30, &ledger.PoolAssessed{Pool: "POOL-2025", Assessor: "联盟专家委员会", Method: "expert-panel", Players: []string{"M01", "M02"},
+			Coalitions: []ledger.CoalitionValue{{Members: []string{"M01"}, Value: cny(300_000)}, {Members: []string{"M02"}, Value: cny(200_000)}, {Members: []string{"M01", "M02"}, Value: cny(1_000_000)}}})), // 35
+		req("payout2025", cmd(31, &ledger.PayoutCommitted{Pool: "POOL-2025", Method: "shapley", ComputedAt: 35,
+			Allocations: []ledger.Allocation{{Member: "M01", Amount: cny(550_000)}, {Member: "M02", Amount: cny(450_000)}}})), // 36
+		req("dispute2025", cmd(32, &ledger.DisputeRaised{Subject: 36, By: "M02", Claim: "协同价值评估偏低"})), // 37
+		req("resolve2025", cmd(33, &ledger.PayoutAdjusted{Payout: 36, Dispute: 37, Reason: "专家委员会复核", Adjustments: []ledger.Allocation{{Member: "M01", Amount: cny(-10_000)}, {Member: "M02", Amount: cny(10_000)}}}),
+			cmd(33, &ledger.DisputeResolved{Dispute: 37, Outcome: "partially-upheld", Resolution: "按复核结果调整"})), // 38, 39
 	}
 }

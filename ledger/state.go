@@ -64,16 +64,28 @@ type assetState struct {
 type poolState struct {
 	Amount    Money
 	Project   string
-	PayoutSeq uint64 // 0 while not paid out
+	Members   []string // as declared; never modified
+	PayoutSeq uint64   // 0 while not paid out
 }
 
 type payoutState struct {
 	Pool    string
 	Settled bool
+	// Amounts is each member's amount after the adjustments so far. It is
+	// replaced, never modified in place, so the journal can restore it.
+	Amounts map[string]int64
+	// Adjustment is the payout.committed an adjustment adjusts, 0 for a
+	// payout.committed itself; an adjustment's Amounts are its deltas.
+	Adjustment uint64
+	Adjusted   int // adjustments in force
 }
 
 type disputeState struct {
 	Resolved bool
+	Subject  uint64
+	// Adjustments are the entries appended to resolve the dispute that cite
+	// it (payout.adjusted).
+	Adjustments []uint64
 }
 
 type keyRecord struct {

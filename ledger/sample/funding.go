@@ -220,8 +220,12 @@ func (p *planner) pools() {
 		return []ledger.Payload{&ledger.PayoutSettled{Payout: payout.get(), Reference: fmt.Sprintf("联盟共管账户付款批次 %d-PAY-007", p.year(dayPayoutSettled))}}
 	})
 
+	var amount2 int64
 	p.add(dayPool2, secretariat, func() []ledger.Payload {
-		return []ledger.Payload{&ledger.PoolDeclared{Pool: pool2, Amount: fen(p.t.serviceY3 * 6 / 10),
-			Source: "联盟公共检测平台第三年度技术服务收入结余（按理事会决议提取60%）", Period: fmt.Sprint(p.year(dayPool2))}}
+		amount2 = p.t.serviceY3 * 6 / 10
+		return []ledger.Payload{&ledger.PoolDeclared{Pool: pool2, Amount: fen(amount2),
+			Source: "联盟公共检测平台第三年度技术服务收入结余（按理事会决议提取60%）", Period: fmt.Sprint(p.year(dayPool2)),
+			Members: pool2Members}}
 	})
+	p.sharedPool(func() int64 { return amount2 })
 }

@@ -161,8 +161,11 @@ func TestPayoutInputs(t *testing.T) {
 				pool = p
 			}
 		case *ledger.PayoutCommitted:
+			if p.Pool != pool.Pool {
+				continue // the services pool is shared by Shapley; projections/payout recomputes it
+			}
 			if payout != nil {
-				t.Fatal("more than one payout")
+				t.Fatal("more than one payout of the licensing pool")
 			}
 			payout = p
 			if p.ComputedAt != e.Seq-1 {
@@ -270,7 +273,7 @@ func TestCoverage(t *testing.T) {
 	if sum.IPFilings < 25 || sum.IPFilings > 40 {
 		t.Errorf("%d IP filings, want 25-40", sum.IPFilings)
 	}
-	if sum.Projects < 4 || sum.Pools != 2 || sum.Payouts != 1 {
+	if sum.Projects < 4 || sum.Pools != 2 || sum.Payouts != 2 {
 		t.Errorf("summary %+v", sum)
 	}
 	for name, pair := range map[string]struct {

@@ -124,7 +124,7 @@ func (g *Synthetic) setup() ledger.Request {
 	}
 	cmds = append(cmds, ledger.NewCommand(g.at, &ledger.AgreementSigned{Agreement: ledger.Agreement{
 		Title: "联盟协议", EffectiveDate: ledger.Date(g.at.Format("2006-01-02")),
-		Distribution: ledger.Distribution{Method: "shapley"},
+		Distribution: ledger.Distribution{Method: "shapley", Allowed: []string{"proportional"}},
 		Risk: ledger.RiskRule{Rule: "contribution", Coefficients: map[string]ledger.Ratio{
 			"cash": ledger.MustRatio("1"), "equipment": ledger.MustRatio("0.8"), "personnel": ledger.MustRatio("0.6"),
 			"technology": ledger.MustRatio("0.9"), "data": ledger.MustRatio("0.5"), "facility": ledger.MustRatio("0.4")}},
