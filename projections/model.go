@@ -45,6 +45,7 @@ type version struct {
 	Currency int32
 	Asset    int32 // licence revenue
 	Pool     int32 // payout
+	Qty      int32 // contribution in person-months: the quantity, exact ("2.5", "1/3")
 	Amount   int64
 	Allocs   []allocation
 }
@@ -169,20 +170,48 @@ type assetStatus struct {
 }
 
 type pool struct {
-	ID       string
-	Declared uint64
-	Amount   ledger.Money
-	Project  string
-	Payout   []uint64 // positions of the pool's payouts
+	ID          string
+	Declared    uint64
+	Amount      ledger.Money
+	Project     string
+	Members     []string // as declared; empty: the project's participants or every active member
+	Payout      []uint64 // positions of the pool's payouts
+	Assessments []assessment
+	Payouts     []payoutRecord // the payouts and adjustments, in position order
+}
+
+// assessment is a pool.assessed: coalition values in force from At.
+type assessment struct {
+	At         uint64
+	Assessor   string
+	Method     string
+	Players    []string
+	Coalitions []ledger.CoalitionValue
+}
+
+// payoutRecord is what a payout.committed or payout.adjusted says besides
+// its amounts (which are its entry): how it was computed.
+type payoutRecord struct {
+	Seq        uint64
+	Adjusts    uint64 // for an adjustment: the payout it adjusts
+	Dispute    uint64
+	Method     string
+	ComputedAt uint64
+	Inputs     []byte
+	Reason     string
 }
 
 type dispute struct {
 	Seq      uint64
 	Subject  uint64
 	By       string
+	Claim    string
+	Claimed  *ledger.Money
 	Occurred int64
 	Resolved uint64
 	Outcome  string
+	Text     string   // the resolution
+	Adjusted []uint64 // the entries the resolution cites
 }
 
 // Model is the versioned fold of one alliance's log.
@@ -473,7 +502,24 @@ func (m *Model) apply(e *ledger.Event) error {
 		if _, ok := m.pools[p.Pool]; ok {
 			return fmt.Errorf("pool %q is already declared", p.Pool)
 		}
-		m.pools[p.Pool] = &pool{ID: p.Pool, Declared: n, Amount: p.Amount, Project: p.Project}
+		for _, id := range p.Members {
+			if err := m.knownMember(id); err != nil {
+				return err
+			}
+		}
+		m.pools[p.Pool] = &pool{ID: p.Pool, Declared: n, Amount: p.Amount, Project: p.Project, Members: p.Members}
+	case *ledger.PoolAssessed:
+		pl := m.pools[p.Pool]
+		if pl == nil {
+			return fmt.Errorf("pool %q is not declared", p.Pool)
+		}
+		for _, id := range p.Players {
+			if err := m.knownMember(id); err != nil {
+				return err
+			}
+		}
+		pl.Assessments = append(pl.Assessments, assessment{At: n, Assessor: p.Assessor, Method: p.Method,
+			Players: p.Players, Coalitions: p.Coalitions})
 	case *ledger.PayoutCommitted:
 		v, err := m.payoutVersion(p, n)
 		if err != nil {
@@ -482,6 +528,34 @@ func (m *Model) apply(e *ledger.Event) error {
 		m.addEntry(e, kindPayout, v)
 		pl := m.pools[p.Pool]
 		pl.Payout = append(pl.Payout, n)
+		pl.Payouts = append(pl.Payouts, payoutRecord{Seq: n, Method: p.Method, ComputedAt: p.ComputedAt, Inputs: p.Inputs})
+	case *ledger.PayoutAdjusted:
+		en, err := m.liveEntry(p.Payout, kindPayout, "payout", n)
+		if err != nil {
+			return err
+		}
+		pl := m.pools[m.names[en.First.Pool]]
+		if pl == nil || !slices.Contains(pl.Payout, p.Payout) {
+			return fmt.Errorf("position %d is an adjustment, not a payout", p.Payout)
+		}
+		allocs := make([]allocation, len(p.Adjustments))
+		var sum int64
+		for i, a := range p.Adjustments {
+			if err := m.knownMember(a.Member); err != nil {
+				return err
+			}
+			if a.Amount.Currency != pl.Amount.Currency {
+				return fmt.Errorf("adjustment of %q is in %s, the pool is in %s", a.Member, a.Amount.Currency, pl.Amount.Currency)
+			}
+			allocs[i] = allocation{Member: m.intern(a.Member), Amount: a.Amount.Amount}
+			sum += a.Amount.Amount
+		}
+		if sum != 0 {
+			return fmt.Errorf("adjustments sum to %d, not zero", sum)
+		}
+		m.addEntry(e, kindPayout, version{At: n, Pool: en.First.Pool, Project: en.First.Project, Currency: en.First.Currency, Allocs: allocs})
+		pl.Payouts = append(pl.Payouts, payoutRecord{Seq: n, Adjusts: p.Payout, Dispute: p.Dispute,
+			ComputedAt: p.ComputedAt, Inputs: p.Inputs, Reason: p.Reason})
 	case *ledger.PayoutSettled:
 		en, err := m.liveEntry(p.Payout, kindPayout, "payout", n)
 		if err != nil {
@@ -493,13 +567,14 @@ func (m *Model) apply(e *ledger.Event) error {
 		if p.Subject >= n {
 			return fmt.Errorf("dispute cites position %d, which is not before it", p.Subject)
 		}
-		m.disputes = append(m.disputes, &dispute{Seq: n, Subject: p.Subject, By: p.By, Occurred: e.OccurredAt.UnixNano()})
+		m.disputes = append(m.disputes, &dispute{Seq: n, Subject: p.Subject, By: p.By, Claim: p.Claim, Claimed: p.ClaimedAmount,
+			Occurred: e.OccurredAt.UnixNano()})
 	case *ledger.DisputeResolved:
 		d := m.dispute(p.Dispute)
 		if d == nil || d.Resolved != 0 {
 			return fmt.Errorf("there is no open dispute at position %d", p.Dispute)
 		}
-		d.Resolved, d.Outcome = n, p.Outcome
+		d.Resolved, d.Outcome, d.Text, d.Adjusted = n, p.Outcome, p.Resolution, p.Adjustments
 	case *ledger.EntryReversed:
 		en := m.entry(p.Entry)
 		if en == nil || en.Reversed != 0 {
@@ -605,8 +680,12 @@ func (m *Model) contributionVersion(p *ledger.ContributionRecorded, n uint64) (v
 	if p.Value.Amount <= 0 {
 		return version{}, fmt.Errorf("contribution has no value")
 	}
-	return version{At: n, Member: m.intern(p.Member), Project: m.intern(p.Project), Kind: m.intern(p.Kind),
-		Amount: p.Value.Amount, Currency: m.intern(p.Value.Currency)}, nil
+	v := version{At: n, Member: m.intern(p.Member), Project: m.intern(p.Project), Kind: m.intern(p.Kind),
+		Amount: p.Value.Amount, Currency: m.intern(p.Value.Currency)}
+	if p.Quantity != nil && p.Kind == "personnel" && p.Unit == "person-month" {
+		v.Qty = m.intern(p.Quantity.String())
+	}
+	return v, nil
 }
 
 func (m *Model) fundingVersion(p *ledger.FundingReceived, n uint64) (version, error) {

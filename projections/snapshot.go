@@ -18,7 +18,7 @@ import (
 // SnapshotFormat is the version of the snapshot encoding and of the fold's
 // meaning. A snapshot of another format is never restored: the model is
 // rebuilt from the log instead. Bump it whenever Model or its fold changes.
-const SnapshotFormat = 2
+const SnapshotFormat = 3
 
 // ErrNoSnapshot is returned by a SnapshotStore that has no snapshot to
 // give; stores may return any error wrapping ledger.ErrNotFound instead.
@@ -197,7 +197,7 @@ func DecodeModel(data []byte) (*Model, string, error) {
 // of n names.
 func (e *entry) validNames(n int) bool {
 	ok := func(v *version) bool {
-		for _, i := range []int32{v.Member, v.Project, v.Kind, v.Currency, v.Asset, v.Pool} {
+		for _, i := range []int32{v.Member, v.Project, v.Kind, v.Currency, v.Asset, v.Pool, v.Qty} {
 			if i < 0 || int(i) >= n {
 				return false
 			}
@@ -298,7 +298,7 @@ func appendEntries(b []byte, l *entryList) []byte {
 
 func appendVersion(b []byte, v *version) []byte {
 	b = binary.AppendUvarint(b, v.At)
-	for _, x := range [6]int32{v.Member, v.Project, v.Kind, v.Currency, v.Asset, v.Pool} {
+	for _, x := range [7]int32{v.Member, v.Project, v.Kind, v.Currency, v.Asset, v.Pool, v.Qty} {
 		b = binary.AppendUvarint(b, uint64(uint32(x)))
 	}
 	b = binary.AppendVarint(b, v.Amount)
@@ -354,7 +354,7 @@ func (r *entryReader) count() int {
 
 func (r *entryReader) version() version {
 	v := version{At: r.u()}
-	for _, p := range [6]*int32{&v.Member, &v.Project, &v.Kind, &v.Currency, &v.Asset, &v.Pool} {
+	for _, p := range [7]*int32{&v.Member, &v.Project, &v.Kind, &v.Currency, &v.Asset, &v.Pool, &v.Qty} {
 		*p = int32(uint32(r.u()))
 	}
 	v.Amount = r.i()
