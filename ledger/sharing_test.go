@@ -20,7 +20,7 @@ func TestSharingCommands(t *testing.T) {
 		mustAppend(t, w, r)
 	}
 	mustAppend(t, w, req("poolx", cmd(40, &ledger.PoolDeclared{Pool: "POOL-X", Amount: cny(1000), Source: "x"}))) // 40
-	mustAppend(t, w, req("dispute-again", cmd(41, &ledger.DisputeRaised{Subject: 36, By: "M01", Claim: "再议"})))    // 41
+	mustAppend(t, w, req("dispute-again", cmd(41, &ledger.DisputeRaised{Subject: 36, By: "M01", Claim: "再议"})))   // 41
 
 	// The resolution cites the adjustment appended with it.
 	var resolved *ledger.DisputeResolved
