@@ -9,6 +9,8 @@ import (
 
 	"github.com/alliance-ledger/alliance/ledger"
 	"github.com/alliance-ledger/alliance/ledger/sample"
+	"github.com/alliance-ledger/alliance/projections"
+	"github.com/alliance-ledger/alliance/projections/payout"
 )
 
 // demoStart is the sample alliance's founding day. It is fixed: the sample's
@@ -44,7 +46,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	reqs := sample.Requests(*alliance, demoStart, time.Now())
 	bar := newProgress(e.stderr, "building "+*alliance, len(reqs))
 	start := time.Now()
-	receipts, err := w.AppendInOrder(ctx, reqs, bar.Set)
+	receipts, err := appendSample(ctx, lc, w, *alliance, reqs, bar.Set)
 	bar.Done()
 	if err != nil {
 		return fmt.Errorf("build sample alliance: %w", err)
@@ -72,8 +74,96 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		s.Members, s.Projects, s.Contributions, s.IPFilings, s.Fundings, s.Costs, s.Pools, s.Payouts, s.Disputes, last)
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "\nInspect it with:\n")
-	for _, c := range []string{"log --type contribution", "balances", "balances --member M02 --period 2025", "risk", "outputs"} {
+	for _, c := range []string{"log --type contribution", "balances", "balances --member M02 --period 2025", "risk", "outputs",
+		"allocate --pool POOL-Y3-SERVICES --method multifactor-shapley", "dispute list"} {
 		fmt.Fprintf(e.stdout, "  alliance %s --data %s --alliance %s\n", c, sf.data, *alliance)
 	}
 	return nil
+}
+
+// appendSample appends the sample's requests in order. The sample computes
+// its payouts and adjustments its own way; here each is recomputed by the
+// sharing methods from the log as of the position it names, so that the
+// demo's payouts record their inputs as `alliance allocate` does.
+func appendSample(ctx context.Context, lc *ledgerConn, w *ledger.Writer, alliance string, reqs []ledger.Request, progress func(int)) ([]ledger.Receipt, error) {
+	r := lc.runner(alliance, projections.RunnerOptions{})
+	var out []ledger.Receipt
+	from := 0
+	for i := 0; i <= len(reqs); i++ {
+		if i < len(reqs) && !sharesPool(reqs[i]) {
+			continue
+		}
+		done := len(out)
+		rcs, err := w.AppendInOrder(ctx, reqs[from:i], func(n int) { progress(done + n) })
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rcs...)
+		if i == len(reqs) {
+			break
+		}
+		req, err := recomputed(ctx, r, reqs[i])
+		if err != nil {
+			return nil, fmt.Errorf("request %s: %w", reqs[i].IdempotencyKey, err)
+		}
+		rc, err := w.Append(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("request %s: %w", reqs[i].IdempotencyKey, err)
+		}
+		out = append(out, rc)
+		progress(len(out))
+		from = i + 1
+	}
+	return out, nil
+}
+
+func sharesPool(req ledger.Request) bool {
+	for _, c := range req.Commands {
+		switch c.Payload.(type) {
+		case *ledger.PayoutCommitted, *ledger.PayoutAdjusted:
+			return true
+		}
+	}
+	return false
+}
+
+// recomputed replaces a request's payout or adjustment by the one the
+// sharing methods compute as of the position it names.
+func recomputed(ctx context.Context, r *projections.Runner, req ledger.Request) (ledger.Request, error) {
+	out := req
+	out.Commands = append([]ledger.Command(nil), req.Commands...)
+	for i, c := range out.Commands {
+		var err error
+		switch p := c.Payload.(type) {
+		case *ledger.PayoutCommitted:
+			if err = r.CatchUp(ctx, p.ComputedAt); err != nil {
+				return req, err
+			}
+			err = r.View(func(m *projections.Model) error {
+				a, err := payout.Compute(m, payout.Request{Pool: p.Pool, Method: p.Method, AsOf: p.ComputedAt})
+				if err != nil {
+					return err
+				}
+				out.Commands[i].Payload, err = a.Payload()
+				return err
+			})
+		case *ledger.PayoutAdjusted:
+			if err = r.CatchUp(ctx, p.ComputedAt); err != nil {
+				return req, err
+			}
+			err = r.View(func(m *projections.Model) error {
+				adj, _, err := payout.Adjust(m, p.Payout, p.ComputedAt)
+				if err != nil {
+					return err
+				}
+				adj.Dispute, adj.Reason = p.Dispute, p.Reason
+				out.Commands[i].Payload = adj
+				return nil
+			})
+		}
+		if err != nil {
+			return req, err
+		}
+	}
+	return out, nil
 }

@@ -42,6 +42,9 @@ func commands() []command {
 		{"balances", "member balances, as of any position, time or period", runBalances},
 		{"risk", "risk shares per project and realized losses split by them", runRisk},
 		{"outputs", "innovation outputs by member, project, type, status and year", runOutputs},
+		{"allocate", "share a benefit pool (preview, --commit to record the payout)", runAllocate},
+		{"explain", "recompute a committed payout from the log and explain each amount", runExplain},
+		{"dispute", "raise, show, resolve or list disputes (dispute raise|show|resolve|list)", runDispute},
 		{"replay", "rebuild every projection from the first event", runReplay},
 		{"bench", "measure the ledger (bench append, bench replay)", runBench},
 	}

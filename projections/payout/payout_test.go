@@ -1,0 +1,303 @@
+package payout_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/ledger/natsstore"
+	"github.com/alliance-ledger/alliance/ledger/sample"
+	"github.com/alliance-ledger/alliance/projections"
+	"github.com/alliance-ledger/alliance/projections/payout"
+)
+
+const alliance = "battery"
+
+var start = time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// sampleLog writes the sample alliance to an embedded JetStream on a temp
+// directory and returns the store and a writer on it.
+func sampleLog(t *testing.T) (*natsstore.Store, *ledger.Writer) {
+	t.Helper()
+	e, err := natsstore.StartEmbedded(t.TempDir(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Shutdown)
+	nc, err := e.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	s, err := natsstore.New(nc, natsstore.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := ledger.NewWriter(s, ledger.WriterOptions{})
+	t.Cleanup(w.Close)
+	if _, err := w.AppendInOrder(context.Background(), sample.Requests(alliance, start, start.AddDate(4, 0, 0)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return s, w
+}
+
+// model folds the whole log from the store, from zero.
+func model(t *testing.T, s ledger.Store) *projections.Model {
+	t.Helper()
+	m := projections.NewModel(alliance)
+	err := s.Read(context.Background(), alliance, 1, func(st ledger.Stored) error {
+		e, err := ledger.DecodeEvent(st.Data)
+		if err != nil {
+			return err
+		}
+		return m.Apply(e)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func appendOne(t *testing.T, w *ledger.Writer, actor, key string, p ...ledger.Payload) ledger.Receipt {
+	t.Helper()
+	r := ledger.Request{Alliance: alliance, Actor: actor, IdempotencyKey: key}
+	for _, pl := range p {
+		r.Commands = append(r.Commands, ledger.NewCommand(start.AddDate(3, 0, 20), pl))
+	}
+	rc, err := w.Append(context.Background(), r)
+	if err != nil {
+		t.Fatalf("append %s: %v", key, err)
+	}
+	return rc
+}
+
+func payoutsIn(m *projections.Model) []uint64 {
+	var out []uint64
+	for _, id := range m.PoolIDs(0) {
+		p, _ := m.Pool(id, 0)
+		for _, pf := range p.Payouts {
+			if pf.Adjusts == 0 {
+				out = append(out, pf.Seq)
+			}
+		}
+	}
+	return out
+}
+
+// TestSamplePayoutsRecompute: the sample's payouts (proportional for the
+// licensing pool, Shapley for the services pool) are recomputed from the
+// log to the same amounts, although the sample computed them its own way.
+func TestSamplePayoutsRecompute(t *testing.T) {
+	s, _ := sampleLog(t)
+	m := model(t, s)
+	seqs := payoutsIn(m)
+	if len(seqs) != 2 {
+		t.Fatalf("sample has payouts at %v, want 2", seqs)
+	}
+	for _, seq := range seqs {
+		ck, err := payout.Recompute(m, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ck.Match {
+			t.Errorf("payout at %d (%s): recomputed amounts differ: %+v", seq, ck.Method, ck.Differences)
+		}
+	}
+}
+
+// TestCommitThenRecompute commits a multi-factor corrected Shapley payout,
+// appends events that change every factor, and recomputes the payout from
+// a fresh fold of the log: identical amounts and inputs. The allocation as
+// of the new end of the log differs, so the check can fail.
+func TestCommitThenRecompute(t *testing.T) {
+	s, w := sampleLog(t)
+	m := model(t, s)
+	players := []string{"M02", "M03", "M05", "M06", "M10"}
+	rc := appendOne(t, w, "secretariat", "pool-t", &ledger.PoolDeclared{Pool: "POOL-T", Amount: ledger.Money{Amount: 123_456_789, Currency: "CNY"},
+		Source: "test", Members: players})
+	coalitions := []ledger.CoalitionValue{
+		{Members: []string{"M02"}, Value: cny(200)}, {Members: []string{"M03"}, Value: cny(150)},
+		{Members: []string{"M05"}, Value: cny(100)}, {Members: []string{"M06"}, Value: cny(50)}, {Members: []string{"M10"}, Value: cny(20)},
+		{Members: []string{"M02", "M03"}, Value: cny(420)}, {Members: []string{"M05", "M10"}, Value: cny(160)},
+		{Members: players, Value: cny(1000)},
+	}
+	appendOne(t, w, "secretariat", "assess-t", &ledger.PoolAssessed{Pool: "POOL-T", Assessor: "panel", Method: "agreed", Players: players, Coalitions: coalitions})
+	m = model(t, s)
+	a, err := payout.Compute(m, payout.Request{Pool: "POOL-T", Method: "multifactor-shapley"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, mr := range a.Members {
+		sum += mr.Amount
+		if mr.Amount < 0 {
+			t.Errorf("%s gets %d", mr.Member, mr.Amount)
+		}
+	}
+	if sum != 123_456_789 {
+		t.Fatalf("allocation sums to %d, want the pool", sum)
+	}
+	if len(a.Inputs.Factors) != 4 {
+		t.Fatalf("factors %v, want investment, risk, innovation, effort", a.Inputs.Factors)
+	}
+	pl, err := a.Payload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prc := appendOne(t, w, "secretariat", "payout-t", pl)
+	_ = rc
+
+	// Later events change the investment, effort and innovation factors.
+	c := appendOne(t, w, "member:M10", "late-cash", &ledger.ContributionRecorded{Member: "M10", Kind: "cash", Value: cny(5_000_000), Valuation: "declared"})
+	appendOne(t, w, "secretariat", "late-confirm", &ledger.ContributionConfirmed{Contribution: c.First, By: "M01"})
+	appendOne(t, w, "secretariat", "late-ip", &ledger.IPFiled{Asset: "IP-LATE", Type: "patent-invention", Title: "late",
+		Owners: []ledger.Share{{Member: "M10", Share: ledger.MustRatio("1")}}})
+
+	m = model(t, s)
+	ck, err := payout.Recompute(m, prc.First)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ck.Match || !ck.InputsMatch {
+		t.Fatalf("recomputed payout: match %v, inputs match %v, differences %+v", ck.Match, ck.InputsMatch, ck.Differences)
+	}
+	now, err := payout.Compute(m, payout.Request{Pool: "POOL-T", Method: "multifactor-shapley"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.Amounts()["M10"] <= ck.Recomputed.Amounts()["M10"] {
+		t.Errorf("M10 gets %d as of now and %d as of the payout; the later contribution and IP should raise it", now.Amounts()["M10"], ck.Recomputed.Amounts()["M10"])
+	}
+
+	// M10 disputes; the dispute is resolved by recomputing as of now.
+	d := appendOne(t, w, "member:M10", "dispute-t", &ledger.DisputeRaised{Subject: prc.First, By: "M10", Claim: "我单位后续确认的投入与专利未计入", ClaimedAmount: ptr(cny(400))})
+	m = model(t, s)
+	ex, err := payout.Examine(m, d.First)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ex.Check.Match || ex.Claimant.Current != now.Amounts()["M10"] || ex.Claimant.Claimed == nil {
+		t.Errorf("examination: %+v", ex.Claimant)
+	}
+	var text strings.Builder
+	if err := ex.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "reproduces the committed amounts exactly") || !strings.Contains(text.String(), "recorded at position") {
+		t.Errorf("examination text:\n%s", text.String())
+	}
+	before, err := m.Balances(projections.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adj, _, err := payout.Adjust(m, prc.First, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adj.Dispute, adj.Reason = d.First, "recomputed as of now"
+	appendOne(t, w, "secretariat", "resolve-t", adj,
+		&ledger.DisputeResolved{Dispute: d.First, Outcome: "upheld", Resolution: "重新计算"})
+	m = model(t, s)
+	after, err := m.Balances(projections.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var delta int64
+	for _, al := range adj.Adjustments {
+		if al.Member == "M10" {
+			delta = al.Amount.Amount
+		}
+	}
+	if delta <= 0 {
+		t.Fatalf("adjustments %+v give M10 nothing", adj.Adjustments)
+	}
+	if got := payouts(after, "M10") - payouts(before, "M10"); got != delta {
+		t.Errorf("M10's payouts changed by %d, the adjustment is %d", got, delta)
+	}
+	inForce, err := payout.InForce(m, prc.First, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, amt := range now.Amounts() {
+		if inForce[id] != amt {
+			t.Errorf("%s: %d in force after the adjustment, recomputed %d", id, inForce[id], amt)
+		}
+	}
+	df, _ := m.Dispute(d.First, 0)
+	if df.Outcome != "upheld" || len(df.Adjustments) != 1 {
+		t.Errorf("dispute after resolution: %+v", df)
+	}
+	// Nothing left to adjust.
+	if _, _, err := payout.Adjust(m, prc.First, 0); err == nil {
+		t.Error("a second adjustment as of the same position found differences")
+	}
+}
+
+// TestEveryMethodSharesThePool computes the services pool by every method
+// the agreement allows, as of the end of the sample.
+func TestEveryMethodSharesThePool(t *testing.T) {
+	s, _ := sampleLog(t)
+	m := model(t, s)
+	pool, err := m.Pool("POOL-Y3-SERVICES", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range ledger.DistributionMethods {
+		t.Run(method, func(t *testing.T) {
+			a, err := payout.Compute(m, payout.Request{Pool: pool.ID, Method: method})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum int64
+			for _, mr := range a.Members {
+				if mr.Amount < 0 {
+					t.Errorf("%s gets %d", mr.Member, mr.Amount)
+				}
+				sum += mr.Amount
+				// The rounding step explains the amount exactly.
+				if mr.Rounding.Floor+mr.Rounding.Extra != mr.Amount {
+					t.Errorf("%s: floor %d + extra %d != %d", mr.Member, mr.Rounding.Floor, mr.Rounding.Extra, mr.Amount)
+				}
+			}
+			if sum != pool.Amount.Amount {
+				t.Errorf("sums to %d, the pool is %d", sum, pool.Amount.Amount)
+			}
+			var text strings.Builder
+			if err := a.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text.String(), "rounding: exact") {
+				t.Errorf("text has no rounding step:\n%s", text.String())
+			}
+		})
+	}
+	if _, err := payout.Compute(m, payout.Request{Pool: pool.ID, Method: "lottery"}); err == nil {
+		t.Error("an unknown method was accepted")
+	}
+	if _, err := payout.Compute(m, payout.Request{Pool: "NOPE"}); err == nil {
+		t.Error("an unknown pool was accepted")
+	}
+	if _, err := payout.Compute(m, payout.Request{Pool: pool.ID, AsOf: pool.Declared - 1}); err == nil {
+		t.Error("a pool was shared as of a position before it was declared")
+	}
+}
+
+func payouts(b *projections.Balances, member string) int64 {
+	for _, mb := range b.Members {
+		if mb.Member == member {
+			var sum int64
+			for _, c := range mb.Totals {
+				sum += c.PayoutsReceived
+			}
+			return sum
+		}
+	}
+	return 0
+}
+
+func cny(yuan int64) ledger.Money { return ledger.Money{Amount: yuan * 100_00, Currency: "CNY"} }
+
+func ptr[T any](v T) *T { return &v }
