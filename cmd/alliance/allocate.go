@@ -107,16 +107,45 @@ func runAllocate(ctx context.Context, e *env, args []string) error {
 	if pool == "" {
 		return errors.New("name the pool with --pool")
 	}
-	var a *payout.Allocation
-	err = v.runner.View(func(m *projections.Model) (err error) {
-		a, err = payout.Compute(m, payout.Request{Pool: pool, Method: method, AsOf: v.query.Seq, Seed: seed, Samples: samples})
+	var (
+		a    *payout.Allocation
+		paid *projections.PayoutFact // the payout in force, if the pool is paid out
+	)
+	// The allocation is as of the position asked; whether the pool is paid
+	// out is a question for the end of the log.
+	if err := v.runner.CatchUp(ctx, 0); err != nil {
 		return err
+	}
+	err = v.runner.View(func(m *projections.Model) (err error) {
+		if a, err = payout.Compute(m, payout.Request{Pool: pool, Method: method, AsOf: v.query.Seq, Seed: seed, Samples: samples}); err != nil {
+			return err
+		}
+		pf, err := m.Pool(pool, 0)
+		if err != nil {
+			return err
+		}
+		for i, p := range pf.Payouts {
+			if p.Adjusts == 0 && p.Reversed == 0 {
+				paid = &pf.Payouts[i]
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	var rc *ledger.Receipt
-	if commit {
+	if commit && paid != nil {
+		// A retry of the same commit finds it; anything else is refused.
+		same := paid.Method == a.Method && paid.ComputedAt == a.ComputedAt && len(paid.Amounts) == len(a.Members)
+		for i, al := range paid.Amounts {
+			same = same && al.Member == a.Members[i].Member && al.Amount.Amount == a.Members[i].Amount
+		}
+		if !same {
+			return fmt.Errorf("pool %q is already paid out at position %d (%s as of %d); reverse that payout first to commit another", pool, paid.Seq, paid.Method, paid.ComputedAt)
+		}
+		rc = &ledger.Receipt{Alliance: vf.alliance, First: paid.Seq, Last: paid.Seq, Duplicate: true}
+	} else if commit {
 		p, err := a.Payload()
 		if err != nil {
 			return err
@@ -227,7 +256,11 @@ func runExplain(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, ": %s\n", a.Reason)
 		for _, al := range a.Amounts {
-			fmt.Fprintf(e.stdout, "  %s %+d minor units\n", al.Member, al.Amount.Amount)
+			sign := "+"
+			if al.Amount.Amount < 0 {
+				sign = ""
+			}
+			fmt.Fprintf(e.stdout, "  %s %s%s\n", al.Member, sign, amount(al.Amount.Amount, al.Amount.Currency))
 		}
 	}
 	if len(adjustments) > 0 {
