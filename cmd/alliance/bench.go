@@ -25,8 +25,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "replay" {
 		return runBenchReplay(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "shapley" {
+		return runBenchShapley(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "append" {
-		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay [flags]")
+		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley [flags]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}

@@ -46,7 +46,7 @@ func commands() []command {
 		{"explain", "recompute a committed payout from the log and explain each amount", runExplain},
 		{"dispute", "raise, show, resolve or list disputes (dispute raise|show|resolve|list)", runDispute},
 		{"replay", "rebuild every projection from the first event", runReplay},
-		{"bench", "measure the ledger (bench append, bench replay)", runBench},
+		{"bench", "measure the ledger (bench append, bench replay, bench shapley)", runBench},
 	}
 }
 

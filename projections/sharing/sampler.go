@@ -115,12 +115,15 @@ func ShapleySampled(g *Game, seed uint64, samples int) (*Shapley, error) {
 
 	sh := &Shapley{Values: make([]*big.Rat, n), Seed: seed, Samples: samples, StdErr: make([]float64, n)}
 	den := big.NewInt(int64(samples))
+	// A bound that holds for all players at once (Bonferroni): each
+	// player's two-sided interval at level 1 − 0.05/n.
+	z := math.Sqrt2 * math.Erfinv(1-0.05/float64(n))
 	for i := range n {
 		sh.Values[i] = new(big.Rat).SetFrac(int128(sumHi[i], sumLo[i]), den)
 		sh.StdErr[i] = math.Sqrt(m2[i] / float64(pairs-1) / float64(pairs))
 		if sh.Values[i].Sign() != 0 {
 			phi, _ := sh.Values[i].Float64()
-			sh.MaxRelErr = max(sh.MaxRelErr, 1.96*sh.StdErr[i]/math.Abs(phi))
+			sh.MaxRelErr = max(sh.MaxRelErr, z*sh.StdErr[i]/math.Abs(phi))
 		}
 	}
 	return sh, nil

@@ -103,11 +103,10 @@ func relErrs(got, exact []*big.Rat) []float64 {
 
 // TestSampledAccuracy checks the estimates against the truth on
 // SynergyGame(60, 1) with DefaultSamples. The seeds are fixed, so the test
-// is deterministic. MaxRelErr is the largest per-player 95% bound, not a
-// bound holding for all players at once; on this game it holds for seed 1
-// (across seeds 1..40 the true max exceeds it for 9), so each player is
-// also held to 4 standard errors, which holds for all 60 players at once
-// with probability above 99.5%.
+// is deterministic. MaxRelErr is a 95% bound for all players at once
+// (Bonferroni over the players); each player is also held to 4 standard
+// errors, which holds for all 60 players at once with probability above
+// 99.5%.
 func TestSampledAccuracy(t *testing.T) {
 	g, err := sharing.SynergyGame(60, 1)
 	if err != nil {

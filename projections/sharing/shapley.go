@@ -23,7 +23,7 @@ type Shapley struct {
 	Seed      uint64    // the generator's seed: with Samples, it reproduces Values
 	Samples   int       // permutations drawn (an antithetic pair counts as 2)
 	StdErr    []float64 // estimated standard error of each φ_i, informational
-	MaxRelErr float64   // max over i with φ_i ≠ 0 of 1.96·StdErr_i/|φ_i| (an estimated 95% bound), informational
+	MaxRelErr float64   // max over i with φ_i ≠ 0 of z·StdErr_i/|φ_i|, z the normal quantile of 1 − 0.025/n: an estimated 95% bound for all players at once; informational
 }
 
 // ShapleyTable returns the exact Shapley value of the game given by its
