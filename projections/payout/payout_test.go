@@ -301,3 +301,68 @@ func payouts(b *projections.Balances, member string) int64 {
 func cny(yuan int64) ledger.Money { return ledger.Money{Amount: yuan * 100_00, Currency: "CNY"} }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestExamineSampleDisputes: in the sample, M09 disputes the licensing
+// payout because its data contribution was not confirmed when the payout
+// was computed; the examination finds the payout reproduced and names
+// that contribution, confirmed since. M03's dispute over a contribution
+// shows the contribution then and now.
+func TestExamineSampleDisputes(t *testing.T) {
+	s, _ := sampleLog(t)
+	m := model(t, s)
+	var payoutDispute, contribDispute *projections.DisputeFact
+	for _, d := range m.Disputes(0) {
+		switch {
+		case d.SubjectType == ledger.TypePayoutCommitted && d.By == "M09":
+			payoutDispute = &d
+		case d.SubjectType == ledger.TypeContributionRecorded:
+			contribDispute = &d
+		}
+	}
+	if payoutDispute == nil || contribDispute == nil {
+		t.Fatalf("sample disputes: %+v", m.Disputes(0))
+	}
+
+	ex, err := payout.Examine(m, payoutDispute.Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ex.Check.Match {
+		t.Errorf("the licensing payout is not reproduced: %+v", ex.Check.Differences)
+	}
+	found := false
+	for _, c := range ex.Changes {
+		if c.Member == "M09" && strings.Contains(c.What, "was recorded at position") && strings.Contains(c.What, "is confirmed now") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no change names M09's contribution confirmed after the payout: %+v", ex.Changes)
+	}
+	if ex.Claimant.Current <= ex.Claimant.Committed {
+		t.Errorf("M09: %d as of now, %d committed; counting its confirmed contribution should raise it", ex.Claimant.Current, ex.Claimant.Committed)
+	}
+
+	ex, err = payout.Examine(m, contribDispute.Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Contribution == nil || ex.Contribution.Then == nil || ex.Contribution.Now == nil {
+		t.Fatalf("contribution examination: %+v", ex.Contribution)
+	}
+	if ex.Contribution.Then.Seq != contribDispute.Subject {
+		t.Errorf("examined contribution %d, disputed %d", ex.Contribution.Then.Seq, contribDispute.Subject)
+	}
+	var text strings.Builder
+	if err := ex.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"When raised:", "Now:"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	if _, err := payout.Examine(m, 1); err == nil {
+		t.Error("examined a dispute at position 1, where the alliance was founded")
+	}
+}
