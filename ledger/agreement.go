@@ -2,9 +2,13 @@ package ledger
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"sort"
+	"strconv"
+
+	"github.com/alliance-ledger/alliance/ledger/ahp"
 )
 
 // Distribution methods an agreement can name (利益分配方式).
@@ -46,6 +50,55 @@ type Distribution struct {
 	// FactorWeights are the λ of the multi-factor corrected Shapley value,
 	// summing to 1.
 	FactorWeights map[string]Ratio `json:"factor_weights,omitempty"`
+	// FactorAHP derives FactorWeights from pairwise judgements instead;
+	// the writer fills in the weights and the consistency ratio.
+	FactorAHP *FactorAHP `json:"factor_ahp,omitempty"`
+}
+
+// FactorAHP is an AHP pairwise comparison matrix over correction factors:
+// Matrix[i][j] says how much more factor i matters than factor j, on
+// Saaty's 1–9 scale and its reciprocals ("3", "1/5"). The principal
+// eigenvector gives the weights, quantised to six decimals that sum to
+// exactly 1; a consistency ratio of 0.1 or more is refused.
+type FactorAHP struct {
+	Factors []string   `json:"factors"`
+	Matrix  [][]string `json:"matrix"`
+	// ConsistencyRatio is filled in by the writer, to four decimals.
+	ConsistencyRatio string `json:"consistency_ratio,omitempty"`
+}
+
+// weights validates the judgements and derives the factor weights.
+func (f *FactorAHP) weights(field string) (map[string]Ratio, string, error) {
+	if len(f.Factors) < 2 {
+		return nil, "", invalid(field+".factors", "at least two factors are compared")
+	}
+	for i, name := range f.Factors {
+		if err := validateEnum(fmt.Sprintf("%s.factors[%d]", field, i), name, Factors); err != nil {
+			return nil, "", err
+		}
+		if slices.Index(f.Factors, name) != i {
+			return nil, "", invalid(fmt.Sprintf("%s.factors[%d]", field, i), "factor %q is compared twice", name)
+		}
+	}
+	if len(f.Matrix) != len(f.Factors) {
+		return nil, "", invalid(field+".matrix", "%d rows for %d factors", len(f.Matrix), len(f.Factors))
+	}
+	m, err := ahp.ParseMatrix(f.Matrix)
+	if err == nil {
+		err = m.Validate()
+	}
+	if err != nil {
+		return nil, "", invalid(field+".matrix", "%v", err)
+	}
+	res, err := ahp.Weights(m)
+	if err != nil {
+		return nil, "", invalid(field+".matrix", "%v", err)
+	}
+	out := make(map[string]Ratio, len(f.Factors))
+	for i, name := range f.Factors {
+		out[name] = RatioOf(res.Weights[i])
+	}
+	return out, strconv.FormatFloat(res.CR, 'f', 4, 64), nil
 }
 
 // RiskRule says how a project's at-risk investment is shared.
@@ -85,6 +138,18 @@ func (a *Agreement) validate() error {
 			return invalid("payload.distribution.kind_weights."+k, "weight must not be negative")
 		}
 	}
+	if f := a.Distribution.FactorAHP; f != nil {
+		derived, cr, err := f.weights("payload.distribution.factor_ahp")
+		if err != nil {
+			return err
+		}
+		if f.ConsistencyRatio != "" && f.ConsistencyRatio != cr {
+			return invalid("payload.distribution.factor_ahp.consistency_ratio", "the judgements have consistency ratio %s, not %s", cr, f.ConsistencyRatio)
+		}
+		if len(a.Distribution.FactorWeights) > 0 && !maps.EqualFunc(derived, a.Distribution.FactorWeights, func(x, y Ratio) bool { return x.Cmp(y) == 0 }) {
+			return invalid("payload.distribution.factor_weights", "the weights differ from those the AHP judgements give (%v); give one or the other", derived)
+		}
+	}
 	if len(a.Distribution.FactorWeights) > 0 {
 		sum := new(big.Rat)
 		for _, k := range sortedKeys(a.Distribution.FactorWeights) {
@@ -100,7 +165,7 @@ func (a *Agreement) validate() error {
 		if sum.Cmp(big.NewRat(1, 1)) != 0 {
 			return invalid("payload.distribution.factor_weights", "factor weights must sum to exactly 1, they sum to %s", ratioOf(sum))
 		}
-	} else if a.Distribution.Method == "multifactor-shapley" {
+	} else if a.Distribution.Method == "multifactor-shapley" && a.Distribution.FactorAHP == nil {
 		return invalid("payload.distribution.factor_weights", "the multifactor-shapley method needs factor weights")
 	}
 	if err := validateEnum("payload.risk.rule", a.Risk.Rule, RiskRules); err != nil {
@@ -138,6 +203,24 @@ func (a *Agreement) validate() error {
 		}
 	}
 	return a.Document.validate("payload.document")
+}
+
+// derive fills in the factor weights and consistency ratio the AHP
+// judgements give; it reports whether it changed anything.
+func (a *Agreement) derive() bool {
+	f := a.Distribution.FactorAHP
+	if f == nil || len(a.Distribution.FactorWeights) > 0 && f.ConsistencyRatio != "" {
+		return false
+	}
+	w, cr, err := f.weights("payload.distribution.factor_ahp")
+	if err != nil {
+		return false // validate has refused it already
+	}
+	c := *f
+	c.ConsistencyRatio = cr
+	a.Distribution.FactorAHP = &c
+	a.Distribution.FactorWeights = w
+	return true
 }
 
 func (a *Agreement) decide(s *State, first bool) error {
@@ -181,7 +264,7 @@ func (*AgreementSigned) EventType() string       { return TypeAgreementSigned }
 func (*AgreementSigned) aggregate(uint64) string { return "agreement" }
 func (p *AgreementSigned) Validate() error       { return p.validate() }
 func (p *AgreementSigned) decide(s *State, c *decideContext) error {
-	c.derived = p.Version == 0 // the writer numbers versions
+	c.derived = p.derive() || p.Version == 0 // the writer numbers versions
 	return p.Agreement.decide(s, true)
 }
 func (p *AgreementSigned) apply(s *State, _ *Event) { p.Agreement.apply(s) }
@@ -202,7 +285,7 @@ func (p *AgreementAmended) Validate() error {
 	return validateText("payload.reason", p.Reason, true, 2000)
 }
 func (p *AgreementAmended) decide(s *State, c *decideContext) error {
-	c.derived = p.Version == 0
+	c.derived = p.derive() || p.Version == 0
 	return p.Agreement.decide(s, false)
 }
 func (p *AgreementAmended) apply(s *State, _ *Event) { p.Agreement.apply(s) }

@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -95,4 +96,44 @@ func TestSharingCommands(t *testing.T) {
 	mustAppend(t, w, req("undo2", cmd(44, &ledger.EntryReversed{Entry: rc.First, Reason: "x"})))
 	mustAppend(t, w, req("undo1", cmd(44, &ledger.EntryReversed{Entry: 38, Reason: "x"})))
 	mustAppend(t, w, req("undo-payout", cmd(44, &ledger.EntryReversed{Entry: 36, Reason: "x"})))
+}
+
+// TestAgreementFactorAHP: factor weights derived from AHP judgements are
+// filled in by the writer with the consistency ratio; inconsistent
+// judgements are refused with the ratio in the error, appending nothing.
+func TestAgreementFactorAHP(t *testing.T) {
+	store := memstore.New()
+	w := newWriter(t, store)
+	mustAppend(t, w, founding())
+	amend := func(matrix [][]string) *ledger.AgreementSigned {
+		a := agreement()
+		a.Distribution.Method = "multifactor-shapley"
+		a.Distribution.FactorAHP = &ledger.FactorAHP{Factors: []string{"investment", "risk", "innovation"}, Matrix: matrix}
+		return a
+	}
+	// Inconsistent: investment ≫ risk, risk ≫ innovation, yet innovation ≫ investment.
+	_, err := w.Append(t.Context(), req("bad", cmd(1, amend([][]string{{"1", "5", "1/5"}, {"1/5", "1", "5"}, {"5", "1/5", "1"}}))))
+	var fe *ledger.FieldError
+	if !errors.As(err, &fe) || fe.Field != "payload.distribution.factor_ahp.matrix" || !strings.Contains(err.Error(), "consistency ratio") {
+		t.Fatalf("err = %v, want the matrix refused with its consistency ratio", err)
+	}
+	if n := len(readAll(t, store)); n != 5 {
+		t.Fatalf("%d events after a refused agreement, want 5", n)
+	}
+	// Perfectly consistent 4:2:1 judgements give 4/7, 2/7, 1/7 to six decimals.
+	rc := mustAppend(t, w, req("good", cmd(1, amend([][]string{{"1", "2", "4"}, {"1/2", "1", "2"}, {"1/4", "1/2", "1"}}))))
+	var signed *ledger.AgreementSigned
+	for _, st := range readAll(t, store) {
+		if e, err := ledger.DecodeEvent(st.Data); err == nil && e.Seq == rc.First {
+			signed, _ = e.Payload.(*ledger.AgreementSigned)
+		}
+	}
+	want := map[string]string{"investment": "0.571429", "risk": "0.285714", "innovation": "0.142857"}
+	got := map[string]string{}
+	for k, v := range signed.Distribution.FactorWeights {
+		got[k] = v.String()
+	}
+	if diff := cmp.Diff(want, got); diff != "" || signed.Distribution.FactorAHP.ConsistencyRatio != "0.0000" {
+		t.Errorf("stored weights (-want +got):\n%s\nconsistency ratio %q", diff, signed.Distribution.FactorAHP.ConsistencyRatio)
+	}
 }
