@@ -2,7 +2,9 @@ package payout_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/alliance-ledger/alliance/ledger/sample"
 	"github.com/alliance-ledger/alliance/projections"
 	"github.com/alliance-ledger/alliance/projections/payout"
+	"github.com/alliance-ledger/alliance/projections/sharing"
 )
 
 const alliance = "battery"
@@ -21,6 +24,12 @@ var start = time.Date(2022, 3, 1, 9, 0, 0, 0, time.UTC)
 // sampleLog writes the sample alliance to an embedded JetStream on a temp
 // directory and returns the store and a writer on it.
 func sampleLog(t *testing.T) (*natsstore.Store, *ledger.Writer) {
+	t.Helper()
+	return sampleLogOf(t, sample.Requests(alliance, start, start.AddDate(4, 0, 0)))
+}
+
+// sampleLogOf writes requests to an embedded JetStream on a temp directory.
+func sampleLogOf(t *testing.T, reqs []ledger.Request) (*natsstore.Store, *ledger.Writer) {
 	t.Helper()
 	e, err := natsstore.StartEmbedded(t.TempDir(), "", nil)
 	if err != nil {
@@ -38,7 +47,7 @@ func sampleLog(t *testing.T) (*natsstore.Store, *ledger.Writer) {
 	}
 	w := ledger.NewWriter(s, ledger.WriterOptions{})
 	t.Cleanup(w.Close)
-	if _, err := w.AppendInOrder(context.Background(), sample.Requests(alliance, start, start.AddDate(4, 0, 0)), nil); err != nil {
+	if _, err := w.AppendInOrder(context.Background(), reqs, nil); err != nil {
 		t.Fatal(err)
 	}
 	return s, w
@@ -364,5 +373,85 @@ func TestExamineSampleDisputes(t *testing.T) {
 	}
 	if _, err := payout.Examine(m, 1); err == nil {
 		t.Error("examined a dispute at position 1, where the alliance was founded")
+	}
+}
+
+// TestSampledPayoutRecomputes: with more than 20 players the Shapley value
+// is sampled; the seed and sample count recorded with the payout make the
+// recomputation draw the same orders and give the same amounts, and the
+// estimate is close to the exact value the assessment implies.
+func TestSampledPayoutRecomputes(t *testing.T) {
+	s, w := sampleLogOf(t, func() []ledger.Request {
+		g := sample.NewSynthetic(alliance, 7, start)
+		reqs := make([]ledger.Request, 400)
+		for i := range reqs {
+			reqs[i] = g.Next()
+		}
+		return reqs
+	}())
+	var players []string
+	for i := 1; i <= 30; i++ {
+		players = append(players, fmt.Sprintf("M%03d", i))
+	}
+	var coalitions []ledger.CoalitionValue
+	for i, id := range players {
+		coalitions = append(coalitions, ledger.CoalitionValue{Members: []string{id}, Value: cny(int64(100 + 7*i))})
+		if i > 0 {
+			coalitions = append(coalitions, ledger.CoalitionValue{Members: []string{players[i-1], id}, Value: cny(int64(250 + 11*i))})
+		}
+		if i > 1 {
+			coalitions = append(coalitions, ledger.CoalitionValue{Members: []string{players[i-2], players[i-1], id}, Value: cny(int64(600 + 13*i))})
+		}
+	}
+	appendOne(t, w, "secretariat", "pool-s", &ledger.PoolDeclared{Pool: "POOL-S", Amount: cny(1_000_000), Source: "test", Members: players})
+	appendOne(t, w, "secretariat", "assess-s", &ledger.PoolAssessed{Pool: "POOL-S", Assessor: "panel", Method: "agreed", Players: players, Coalitions: coalitions})
+	m := model(t, s)
+	a, err := payout.Compute(m, payout.Request{Pool: "POOL-S"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := a.Inputs.Shapley
+	if sh == nil || sh.Exact || sh.Seed == 0 || sh.Samples != sharing.DefaultSamples {
+		t.Fatalf("shapley inputs %+v, want sampled with a derived seed", sh)
+	}
+	pl, err := a.Payload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := appendOne(t, w, "secretariat", "payout-s", pl)
+	appendOne(t, w, "secretariat", "more", &ledger.ContributionRecorded{Member: "M005", Kind: "cash", Value: cny(10), Valuation: "declared"})
+	m = model(t, s)
+	ck, err := payout.Recompute(m, rc.First)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ck.Match || !ck.InputsMatch {
+		t.Fatalf("sampled payout recomputed: match %v, inputs match %v: %+v", ck.Match, ck.InputsMatch, ck.Differences)
+	}
+	// Against the exact value of the same game.
+	idx := map[string]int{}
+	for i, id := range players {
+		idx[id] = i
+	}
+	var terms []sharing.Assessed
+	for _, c := range coalitions {
+		t := sharing.Assessed{Value: c.Value.Amount}
+		for _, id := range c.Members {
+			t.Members = append(t.Members, idx[id])
+		}
+		terms = append(terms, t)
+	}
+	g, err := sharing.NewGame(len(players), terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, _, err := sharing.Apportion(cny(1_000_000).Amount, g.ClosedForm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, mr := range a.Members {
+		if rel := math.Abs(float64(mr.Amount-exact[i])) / float64(exact[i]); rel > sh.MaxRelErr+1e-9 {
+			t.Errorf("%s: sampled %d, exact %d: relative error %.4f%% above the recorded bound %.4f%%", mr.Member, mr.Amount, exact[i], 100*rel, 100*sh.MaxRelErr)
+		}
 	}
 }
