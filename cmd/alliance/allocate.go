@@ -105,7 +105,24 @@ func runAllocate(ctx context.Context, e *env, args []string) error {
 	}
 	defer v.Close()
 	if pool == "" {
-		return errors.New("name the pool with --pool")
+		var pools []string
+		_ = v.runner.View(func(m *projections.Model) error {
+			for _, id := range m.PoolIDs(0) {
+				pf, _ := m.Pool(id, 0)
+				state := "not paid out"
+				for _, p := range pf.Payouts {
+					if p.Adjusts == 0 && p.Reversed == 0 {
+						state = fmt.Sprintf("paid out at %d", p.Seq)
+					}
+				}
+				pools = append(pools, fmt.Sprintf("%s (%s, %s)", id, pf.Amount, state))
+			}
+			return nil
+		})
+		if len(pools) == 0 {
+			return errors.New("name the pool with --pool; the alliance has declared none (record a pool.declared first)")
+		}
+		return fmt.Errorf("name the pool with --pool; declared: %s", strings.Join(pools, "; "))
 	}
 	var (
 		a    *payout.Allocation
