@@ -47,8 +47,10 @@ func sampleLogOf(t *testing.T, reqs []ledger.Request) (*natsstore.Store, *ledger
 	}
 	w := ledger.NewWriter(s, ledger.WriterOptions{})
 	t.Cleanup(w.Close)
-	if _, err := w.AppendInOrder(context.Background(), reqs, nil); err != nil {
-		t.Fatal(err)
+	if len(reqs) > 0 {
+		if _, err := w.AppendInOrder(context.Background(), reqs, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return s, w
 }
@@ -453,5 +455,60 @@ func TestSampledPayoutRecomputes(t *testing.T) {
 		if rel := math.Abs(float64(mr.Amount-exact[i])) / float64(exact[i]); rel > sh.MaxRelErr+1e-9 {
 			t.Errorf("%s: sampled %d, exact %d: relative error %.4f%% above the recorded bound %.4f%%", mr.Member, mr.Amount, exact[i], 100*rel, 100*sh.MaxRelErr)
 		}
+	}
+}
+
+// TestNegativeCorrectionIsClamped: under risk-shapley a member with no
+// risk loses v(N)/3 of its Shapley value; M03's 17/6 (thousand) becomes
+// −5/6, so it gets nothing and the others are scaled by 66/71 to keep the
+// total: M01 44/71, M02 737/71 of 1,000.00 CNY per unit of v. The pool of
+// 11,000.00 CNY then splits 619.72 (the extra fen: remainder .83 against
+// .17) / 10,380.28 / 0. The rule is reported, not silent.
+func TestNegativeCorrectionIsClamped(t *testing.T) {
+	s, w := sampleLogOf(t, nil)
+	at := start
+	var reqs []ledger.Request
+	add := func(key string, p ...ledger.Payload) {
+		r := ledger.Request{Alliance: alliance, Actor: "secretariat", IdempotencyKey: key}
+		for _, pl := range p {
+			r.Commands = append(r.Commands, ledger.NewCommand(at, pl))
+		}
+		reqs = append(reqs, r)
+	}
+	add("found", &ledger.AllianceFounded{Name: "联盟", Type: "rd-cooperation", LegalForm: "non-legal-person", BaseCurrency: "CNY", Custodian: "M01"},
+		&ledger.MemberAdmitted{Member: "M01", Name: "某大学", Kind: "university", Role: "chair"},
+		&ledger.MemberAdmitted{Member: "M02", Name: "某公司", Kind: "enterprise", Role: "ordinary"},
+		&ledger.MemberAdmitted{Member: "M03", Name: "某院", Kind: "research-institute", Role: "ordinary"})
+	add("agree", &ledger.AgreementSigned{Agreement: ledger.Agreement{Title: "协议", EffectiveDate: "2022-03-01",
+		Distribution: ledger.Distribution{Method: "risk-shapley"}, Risk: ledger.RiskRule{Rule: "contribution"},
+		IPOwnership: "by-contribution", Signatories: []string{"M01", "M02", "M03"}}})
+	add("p1", &ledger.ProjectOpened{Project: "P1", Name: "p", Lead: "M02", Start: "2022-03-01",
+		Participants: []ledger.Participant{{Member: "M01", Budget: cny(1)}, {Member: "M02", Budget: cny(1)}, {Member: "M03", Budget: cny(1)}}})
+	add("c1", &ledger.ContributionRecorded{Member: "M02", Project: "P1", Kind: "cash", Value: cny(500)}) // 7
+	add("k1", &ledger.ContributionConfirmed{Contribution: 7, By: "M01"})
+	add("pool", &ledger.PoolDeclared{Pool: "POOL1", Amount: ledger.Money{Amount: 1_100_000, Currency: "CNY"}, Project: "P1", Source: "x"})
+	money := func(x int64) ledger.Money { return ledger.Money{Amount: x, Currency: "CNY"} }
+	add("assess", &ledger.PoolAssessed{Pool: "POOL1", Assessor: "panel", Method: "agreed", Players: []string{"M01", "M02", "M03"},
+		Coalitions: []ledger.CoalitionValue{{Members: []string{"M01"}, Value: money(100000)}, {Members: []string{"M02"}, Value: money(100000)},
+			{Members: []string{"M03"}, Value: money(100000)}, {Members: []string{"M01", "M02"}, Value: money(700000)},
+			{Members: []string{"M01", "M03"}, Value: money(500000)}, {Members: []string{"M02", "M03"}, Value: money(400000)},
+			{Members: []string{"M01", "M02", "M03"}, Value: money(1100000)}}})
+	if _, err := w.AppendInOrder(context.Background(), reqs, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, err := payout.Compute(model(t, s), payout.Request{Pool: "POOL1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.Amounts()
+	if got["M01"] != 61972 || got["M02"] != 1038028 || got["M03"] != 0 {
+		t.Errorf("amounts %v, want M01 61972, M02 1038028, M03 0", got)
+	}
+	if len(a.Inputs.Clamped) != 1 || a.Inputs.Clamped[0] != "M03" || len(a.Notes) == 0 {
+		t.Errorf("clamped %v, notes %v: the rule must be reported", a.Inputs.Clamped, a.Notes)
+	}
+	m3 := a.Members[2]
+	if m3.Clamp == nil || m3.Clamp.Before.String() != "-250000/3" || !m3.Clamp.After.IsZero() {
+		t.Errorf("M03's clamp %+v, want -83,333.33⅓ fen to 0", m3.Clamp)
 	}
 }
