@@ -123,6 +123,42 @@ func (s *State) Apply(e *Event) error {
 	return nil
 }
 
+// Check re-validates an event that is already in the log as the writer
+// validated it when it was appended: by itself, then against the state of
+// the log before it (the member exists and is active, the pool is not paid
+// out, ...). It folds the event only if it holds; an event that does not
+// hold leaves the state unchanged. Auditors run it over a whole log.
+func (s *State) Check(e *Event) error {
+	if e.Seq != s.last+1 {
+		return invalid("seq", "event at position %d follows position %d", e.Seq, s.last)
+	}
+	if e.Alliance != s.Alliance {
+		return invalid("alliance", "event of alliance %q in the log of %q", e.Alliance, s.Alliance)
+	}
+	if err := e.Payload.Validate(); err != nil {
+		return err
+	}
+	if e.Type != TypeAllianceFounded {
+		if err := s.requireFounded(); err != nil {
+			return err
+		}
+	} else if s.last != 0 {
+		return invalid("type", "the alliance is founded again at position %d", e.Seq)
+	}
+	if !s.lastRecordedAt.IsZero() && e.RecordedAt.Before(s.lastRecordedAt) {
+		return invalid("recorded_at", "recorded at %s, before the event before it (%s)", e.RecordedAt.Format(time.RFC3339Nano), s.lastRecordedAt.Format(time.RFC3339Nano))
+	}
+	m := s.mark()
+	payload := clonePayload(e.Payload)
+	if err := payload.decide(s, &decideContext{seq: e.Seq}); err != nil {
+		s.rollback(m)
+		return err
+	}
+	s.applyEvent(e)
+	s.commit()
+	return nil
+}
+
 // skippedType marks a position whose event was quarantined: it is taken,
 // but nothing can cite it.
 const skippedType = 0xff
