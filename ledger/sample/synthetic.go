@@ -340,18 +340,25 @@ func (g *Synthetic) loss() ledger.Request {
 		Amount: g.money(int64(1+g.rng.IntN(100)) * 10_000_00), Reason: "中试样品报废"}))
 }
 
-// payout declares a pool and shares it equally among a project's members,
-// in one request.
+// payout declares a pool, has it assessed (each project member alone worth
+// the same, nothing more together) and shares it by the Shapley value,
+// which for that game is an equal split: a payout anyone can recompute
+// from the log. One request.
 func (g *Synthetic) payout() ledger.Request {
 	pr := g.projects[g.rng.IntN(len(g.projects))]
 	g.nextPool++
 	id := fmt.Sprintf("POOL%04d", g.nextPool)
-	total := int64(len(pr.members)) * int64(1+g.rng.IntN(100)) * 10_000_00
+	each := int64(1+g.rng.IntN(100)) * 10_000_00
+	total := int64(len(pr.members)) * each
+	assessed := &ledger.PoolAssessed{Pool: id, Assessor: "专家组", Method: "agreed", Players: pr.members,
+		Coalitions: []ledger.CoalitionValue{{Members: pr.members, Value: g.money(total)}}}
 	var allocs []ledger.Allocation
 	for _, m := range pr.members {
-		allocs = append(allocs, ledger.Allocation{Member: m, Amount: g.money(total / int64(len(pr.members)))})
+		assessed.Coalitions = append(assessed.Coalitions, ledger.CoalitionValue{Members: []string{m}, Value: g.money(each)})
+		allocs = append(allocs, ledger.Allocation{Member: m, Amount: g.money(each)})
 	}
 	return g.req("secretariat",
 		ledger.NewCommand(g.at, &ledger.PoolDeclared{Pool: id, Amount: g.money(total), Project: pr.id, Source: "技术许可收益"}),
-		ledger.NewCommand(g.at, &ledger.PayoutCommitted{Pool: id, Method: "proportional", ComputedAt: g.seq, Allocations: allocs}))
+		ledger.NewCommand(g.at, assessed),
+		ledger.NewCommand(g.at, &ledger.PayoutCommitted{Pool: id, Method: "shapley", ComputedAt: g.seq + 2, Allocations: allocs}))
 }
