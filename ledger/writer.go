@@ -22,6 +22,11 @@ type WriterOptions struct {
 	// Now is the clock that stamps recorded_at (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// OnCommit, if set, is told of each commit once the store holds it,
+	// before its callers are answered, in log order per alliance (the
+	// audit tree is kept up to date this way). It runs on the publishing
+	// goroutine: it must be quick and must not call the writer.
+	OnCommit func(*Commit)
 }
 
 // Writer appends validated commands to the store. Per alliance, one
@@ -434,6 +439,9 @@ func (aw *allianceWriter) publisher(done chan<- struct{}) {
 	for f := range aw.publish {
 		f.err = aw.w.store.Append(context.Background(), f.commit)
 		if f.err == nil {
+			if h := aw.w.opts.OnCommit; h != nil {
+				h(f.commit)
+			}
 			f.replyAll(aw.id)
 		}
 		aw.results <- f

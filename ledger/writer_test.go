@@ -509,3 +509,33 @@ func TestAppendDuringClose(t *testing.T) {
 	w.Close()
 	wg.Wait()
 }
+
+// TestOnCommitSeesEveryEventInOrder: the hook is told of each stored
+// commit before its callers hear back, so a caller finds its events there.
+func TestOnCommitSeesEveryEventInOrder(t *testing.T) {
+	store := memstore.New()
+	var mu sync.Mutex
+	var seen []uint64
+	w := ledger.NewWriter(store, ledger.WriterOptions{Now: func() time.Time { return testNow }, OnCommit: func(c *ledger.Commit) {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range c.Events {
+			seen = append(seen, c.First+uint64(i))
+		}
+	}})
+	t.Cleanup(w.Close)
+	for _, r := range history() {
+		rc := mustAppend(t, w, r)
+		mu.Lock()
+		n := uint64(len(seen))
+		mu.Unlock()
+		if n < rc.Last {
+			t.Fatalf("append answered at %d, the hook has seen %d events", rc.Last, n)
+		}
+	}
+	for i, s := range seen {
+		if s != uint64(i+1) {
+			t.Fatalf("hook saw position %d as the %d-th event", s, i+1)
+		}
+	}
+}
