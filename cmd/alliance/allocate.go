@@ -49,7 +49,11 @@ func (v *openedView) appendTo(ctx context.Context, alliance string, wf writeFlag
 	}
 	w := ledger.NewWriter(v.lc.store, ledger.WriterOptions{Logger: v.lc.logger})
 	defer w.Close()
-	return w.Append(ctx, r)
+	rc, err := w.Append(ctx, r)
+	if err == nil && v.env != nil {
+		checkpointIfDue(ctx, v.env, v.lc, v.flags.store, keyFlags{path: v.env.getenv("ALLIANCE_KEY")}, alliance)
+	}
+	return rc, err
 }
 
 // openFor parses a command's flags (view flags plus more) and opens the

@@ -28,8 +28,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "shapley" {
 		return runBenchShapley(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "audit" {
+		return runBenchAudit(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "append" {
-		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley [flags]")
+		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley|audit [flags]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
@@ -258,6 +261,23 @@ func appendLoad(ctx context.Context, w *ledger.Writer, callers, n int, tag strin
 	for i := range reqs {
 		reqs[i] = benchContribution(tag, i+1)
 	}
+	return appendRequests(ctx, w, callers, reqs)
+}
+
+// appendLoadTo appends n contributions to the given alliance.
+func appendLoadTo(ctx context.Context, w *ledger.Writer, alliance string, callers, n int) (time.Duration, error) {
+	reqs := make([]ledger.Request, n)
+	for i := range reqs {
+		reqs[i] = benchContribution(alliance, i+1)
+		reqs[i].Alliance = alliance
+	}
+	return appendRequests(ctx, w, callers, reqs)
+}
+
+// appendRequests appends reqs with the given number of concurrent callers,
+// each waiting for its receipt, and returns the time it took.
+func appendRequests(ctx context.Context, w *ledger.Writer, callers int, reqs []ledger.Request) (time.Duration, error) {
+	n := len(reqs)
 	var next atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup

@@ -52,6 +52,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("build sample alliance: %w", err)
 	}
 	elapsed := time.Since(start)
+	checkpointIfDue(ctx, e, lc, sf, keyFlags{path: e.getenv("ALLIANCE_KEY")}, *alliance)
 	fresh := 0
 	for _, rc := range receipts {
 		if !rc.Duplicate {
@@ -75,7 +76,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "\nInspect it with:\n")
 	for _, c := range []string{"log --type contribution", "balances", "balances --member M02 --period 2025", "risk", "outputs",
-		"allocate --pool POOL-Y3-SERVICES --method multifactor-shapley", "dispute list"} {
+		"allocate --pool POOL-Y3-SERVICES --method multifactor-shapley", "dispute list", "audit checkpoints", "verify"} {
 		fmt.Fprintf(e.stdout, "  alliance %s --data %s --alliance %s\n", c, sf.data, *alliance)
 	}
 	return nil

@@ -45,8 +45,10 @@ func commands() []command {
 		{"allocate", "share a benefit pool (preview, --commit to record the payout)", runAllocate},
 		{"explain", "recompute a committed payout from the log and explain each amount", runExplain},
 		{"dispute", "raise, show, resolve or list disputes (dispute raise|show|resolve|list)", runDispute},
+		{"audit", "signed checkpoints, proofs, co-signatures, audit packs (audit key|checkpoint|checkpoints|prove|cosign|export)", runAudit},
+		{"verify", "check the log end to end, or an audit pack offline", runVerify},
 		{"replay", "rebuild every projection from the first event", runReplay},
-		{"bench", "measure the ledger (bench append, bench replay, bench shapley)", runBench},
+		{"bench", "measure the ledger (bench append, bench replay, bench shapley, bench audit)", runBench},
 	}
 }
 

@@ -48,6 +48,8 @@ type ledgerConn struct {
 
 	mu      sync.Mutex
 	runners map[string]*projections.Runner // told of the messages the store skips
+	// onQuarantine, if set, is told of every message the store skips.
+	onQuarantine func(natsstore.Quarantined)
 }
 
 // runner returns a projections runner for an alliance, told of the stream
@@ -107,9 +109,13 @@ func (f *storeFlags) open(ctx context.Context, e *env) (*ledgerConn, error) {
 			lc.mu.Lock()
 			lc.quarantined++
 			r := lc.runners[q.Alliance]
+			hook := lc.onQuarantine
 			lc.mu.Unlock()
 			if r != nil {
 				r.NoteMessage(q.StreamSeq, q.Reason)
+			}
+			if hook != nil {
+				hook(q)
 			}
 		},
 	})

@@ -77,6 +77,7 @@ func runRecord(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	checkpointIfDue(ctx, e, lc, sf, keyFlags{path: e.getenv("ALLIANCE_KEY")}, *alliance)
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(rc)
 	}

@@ -91,6 +91,8 @@ type openedView struct {
 	lc     *ledgerConn
 	runner *projections.Runner
 	query  projections.Query
+	env    *env
+	flags  *viewFlags
 }
 
 // open folds the alliance's log for the flags' query: from the nearest
@@ -185,7 +187,7 @@ func (f *viewFlags) open(ctx context.Context, e *env) (*openedView, error) {
 		return nil, err
 	}
 	ok = true
-	return &openedView{lc: lc, runner: r, query: q}, nil
+	return &openedView{lc: lc, runner: r, query: q, env: e, flags: f}, nil
 }
 
 func (v *openedView) Close() { v.lc.Close() }

@@ -1,0 +1,289 @@
+// Package verify checks an alliance's log end to end, as an auditor would:
+// it replays every event, recomputes the Merkle tree, checks every signed
+// checkpoint and co-signature against it, re-validates every event against
+// the state before it, and recomputes every committed payout. It reads the
+// log from a source, which is the live store or an exported audit pack, so
+// the same checks run online and offline.
+package verify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/ledger/audit"
+	"github.com/alliance-ledger/alliance/projections"
+	"github.com/alliance-ledger/alliance/projections/payout"
+)
+
+// Source gives the verifier an alliance's log and audit records.
+type Source interface {
+	// Events calls fn with each stored event's exact bytes, in order, with
+	// the position the log gives it.
+	Events(ctx context.Context, fn func(seq uint64, data []byte) error) error
+	// Checkpoints and Cosignatures return the audit records, oldest first.
+	Checkpoints(ctx context.Context) ([]audit.CheckpointRecord, error)
+	Cosignatures(ctx context.Context) ([]audit.CosignatureRecord, error)
+}
+
+// Problem is something that does not hold, at the first position it
+// concerns.
+type Problem struct {
+	Seq  uint64 `json:"seq"`
+	What string `json:"what"`
+}
+
+// Report is what a verification found.
+type Report struct {
+	Alliance     string        `json:"alliance"`
+	OK           bool          `json:"ok"`
+	Events       uint64        `json:"events"`
+	Root         string        `json:"root,omitempty"` // the tree's root over every event, base64
+	Checkpoints  int           `json:"checkpoints"`
+	Cosignatures int           `json:"cosignatures"`
+	Payouts      int           `json:"payouts"`
+	LedgerKey    string        `json:"ledger_key"` // the verifier key checkpoints were checked against
+	Elapsed      time.Duration `json:"elapsed_ns"`
+	EventsPerSec float64       `json:"events_per_second"`
+	// First is the first thing that does not hold, by position; Problems
+	// are all of them (up to a bound), in position order.
+	First    *Problem  `json:"first_problem,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// maxProblems bounds a report: past the first few, more say little.
+const maxProblems = 100
+
+// Options tunes a verification.
+type Options struct {
+	// LedgerKey is the note verifier key of the ledger's signing key
+	// (`alliance audit key`); checkpoints signed by any other key fail.
+	LedgerKey string
+	// Progress, if set, is told the position reached now and then.
+	Progress func(seq uint64)
+}
+
+// Verify checks the alliance's log from src.
+func Verify(ctx context.Context, alliance string, src Source, opts Options) (*Report, error) {
+	start := time.Now()
+	ledgerV, err := audit.LoadVerifier(opts.LedgerKey)
+	if err != nil {
+		return nil, fmt.Errorf("ledger key: %w", err)
+	}
+	r := &Report{Alliance: alliance, LedgerKey: opts.LedgerKey}
+	var problems []Problem
+	add := func(seq uint64, format string, args ...any) {
+		if len(problems) < maxProblems {
+			problems = append(problems, Problem{Seq: seq, What: fmt.Sprintf(format, args...)})
+		}
+	}
+
+	tree := audit.NewTree()
+	state := ledger.NewState(alliance)
+	model := projections.NewModel(alliance)
+	// After an event that does not hold, the state and the model no longer
+	// follow the log; later rule checks would only echo the first failure.
+	broken := false
+	var last uint64
+	err = src.Events(ctx, func(seq uint64, data []byte) error {
+		last = seq
+		tree.Append(data)
+		if opts.Progress != nil && seq%4096 == 0 {
+			opts.Progress(seq)
+		}
+		if seq != uint64(tree.Size()) {
+			add(seq, "position %d is not the next one (%d)", seq, tree.Size())
+			broken = true
+			return nil
+		}
+		e, err := ledger.DecodeEvent(data)
+		if err != nil {
+			add(seq, "the event does not decode: %v", err)
+			broken = true
+			return nil
+		}
+		if e.Seq != seq {
+			add(seq, "the event says it is at position %d", e.Seq)
+			broken = true
+			return nil
+		}
+		if broken {
+			return nil
+		}
+		if err := state.Check(e); err != nil {
+			add(seq, "the %s does not hold: %v", e.Type, err)
+			broken = true
+			return nil
+		}
+		if err := model.Apply(e); err != nil {
+			add(seq, "the %s does not fold: %v", e.Type, err)
+			broken = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.Events = last
+	if opts.Progress != nil {
+		opts.Progress(last)
+	}
+	if tree.Size() > 0 {
+		root, err := tree.Root(tree.Size())
+		if err != nil {
+			return nil, err
+		}
+		r.Root = root.String()
+	}
+
+	// Every committed payout recomputes to its amounts.
+	if !broken {
+		for _, id := range model.PoolIDs(0) {
+			pool, err := model.Pool(id, 0)
+			if err != nil {
+				return nil, err
+			}
+			for _, pf := range pool.Payouts {
+				if pf.Adjusts != 0 {
+					continue
+				}
+				r.Payouts++
+				ck, err := payout.Recompute(model, pf.Seq)
+				if err != nil {
+					add(pf.Seq, "the payout cannot be recomputed: %v", err)
+					continue
+				}
+				if !ck.Match {
+					d := ck.Differences[0]
+					add(pf.Seq, "the payout does not recompute: %s was paid %d, the log gives %d (%d members differ)", d.Member, d.Committed, d.Recomputed, len(ck.Differences))
+				}
+			}
+		}
+	}
+
+	cps, err := src.Checkpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.Checkpoints = len(cps)
+	bySize := map[int64]string{}
+	for i, rec := range cps {
+		if seq, what := checkCheckpoint(tree, ledgerV, alliance, rec); what != "" {
+			add(seq, "checkpoint %d (tree size %d): %s", i+1, rec.Size, what)
+			continue
+		}
+		bySize[rec.Size] = rec.Note
+	}
+
+	cos, err := src.Cosignatures(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.Cosignatures = len(cos)
+	for _, rec := range cos {
+		if what := checkCosignature(ledgerV, bySize, rec); what != "" {
+			add(uint64(max(rec.Size, 1)), "co-signature of %s on tree size %d: %s", rec.Member, rec.Size, what)
+		}
+	}
+
+	r.Add(problems...)
+	r.Elapsed = time.Since(start)
+	if s := r.Elapsed.Seconds(); s > 0 {
+		r.EventsPerSec = float64(r.Events) / s
+	}
+	return r, nil
+}
+
+// checkCheckpoint checks one checkpoint record against the recomputed
+// tree. It returns the first position concerned and what is wrong, or "".
+func checkCheckpoint(tree *audit.Tree, ledgerV note.Verifier, alliance string, rec audit.CheckpointRecord) (uint64, string) {
+	at := uint64(max(rec.Size, 1))
+	_, cp, err := audit.OpenCheckpoint([]byte(rec.Note), ledgerV)
+	if err != nil {
+		return at, fmt.Sprintf("not signed by the ledger's key: %v", err)
+	}
+	if cp.Origin != audit.Origin(alliance) {
+		return at, fmt.Sprintf("the checkpoint is of log %q, not %q", cp.Origin, audit.Origin(alliance))
+	}
+	if cp.Size != rec.Size {
+		return at, fmt.Sprintf("the record says size %d, the signed checkpoint %d", rec.Size, cp.Size)
+	}
+	// The leaf hashes recorded with the checkpoint locate the first event
+	// that differs from the one checkpointed.
+	if len(rec.Leaves)%tlog.HashSize == 0 {
+		for i := 0; i*tlog.HashSize < len(rec.Leaves); i++ {
+			seq := uint64(rec.PrevSize) + uint64(i) + 1
+			if seq > uint64(tree.Size()) {
+				return seq, fmt.Sprintf("the log ends at position %d; the checkpoint covers %d", tree.Size(), rec.Size)
+			}
+			h, _ := tree.LeafHash(seq)
+			if !bytes.Equal(h[:], rec.Leaves[i*tlog.HashSize:(i+1)*tlog.HashSize]) {
+				return seq, fmt.Sprintf("the event at position %d is not the one checkpointed", seq)
+			}
+		}
+	}
+	if rec.Size > tree.Size() {
+		return uint64(tree.Size()) + 1, fmt.Sprintf("the log ends at position %d; the checkpoint covers %d", tree.Size(), rec.Size)
+	}
+	root, err := tree.Root(rec.Size)
+	if err != nil {
+		return at, err.Error()
+	}
+	if root != cp.Root {
+		return at, "the log's tree root differs from the signed one"
+	}
+	return 0, ""
+}
+
+// checkCosignature checks a member's co-signature: the note is a
+// checkpoint the ledger signed (and verify found good) with a valid
+// signature by the member's key.
+func checkCosignature(ledgerV note.Verifier, good map[int64]string, rec audit.CosignatureRecord) string {
+	mv, err := audit.LoadVerifier(rec.VKey)
+	if err != nil {
+		return fmt.Sprintf("the member's key: %v", err)
+	}
+	names, err := audit.Cosigners([]byte(rec.Note), ledgerV, []note.Verifier{mv})
+	if err != nil {
+		return err.Error()
+	}
+	if len(names) != 1 {
+		return "the member's signature is missing"
+	}
+	n, cp, err := audit.OpenCheckpoint([]byte(rec.Note), ledgerV)
+	if err != nil {
+		return err.Error()
+	}
+	if cp.Size != rec.Size {
+		return fmt.Sprintf("the record says size %d, the note %d", rec.Size, cp.Size)
+	}
+	signed, ok := good[rec.Size]
+	if !ok {
+		return "no good checkpoint of that size"
+	}
+	if _, want, err := audit.OpenCheckpoint([]byte(signed), ledgerV); err != nil || want.Root != cp.Root || n.Text == "" {
+		return "the co-signed checkpoint is not the ledger's checkpoint of that size"
+	}
+	return ""
+}
+
+// Add adds problems found outside Verify (say, stream messages the store
+// skipped) and keeps the report in position order.
+func (r *Report) Add(ps ...Problem) {
+	r.Problems = append(r.Problems, ps...)
+	sort.SliceStable(r.Problems, func(i, j int) bool { return r.Problems[i].Seq < r.Problems[j].Seq })
+	if len(r.Problems) > maxProblems {
+		r.Problems = r.Problems[:maxProblems]
+	}
+	r.OK = len(r.Problems) == 0
+	r.First = nil
+	if !r.OK {
+		r.First = &r.Problems[0]
+	}
+}
