@@ -156,9 +156,12 @@ func (c *Checkpointer) Due(now time.Time) bool {
 // positions on the way.
 const MaxLeavesPerRecord = 16384
 
-// Checkpoint signs the tree as it is and stores the record(s); it returns
+// Checkpoint syncs the tree, signs it and stores the record(s); it returns
 // the latest record unchanged when nothing was appended since.
 func (c *Checkpointer) Checkpoint(ctx context.Context, now time.Time) (*CheckpointRecord, bool, error) {
+	if err := c.Sync(ctx); err != nil {
+		return nil, false, err
+	}
 	size := c.tree.Size()
 	if size == 0 {
 		return nil, false, fmt.Errorf("alliance %s: the log is empty; there is nothing to checkpoint", c.Alliance)
@@ -212,5 +215,5 @@ func (c *Checkpointer) MaybeCheckpoint(ctx context.Context, now time.Time) (*Che
 	if !c.Due(now) {
 		return c.latest, false, nil
 	}
-	return c.Checkpoint(ctx, now)
+	return c.Checkpoint(ctx, now) // syncs again: cheap, nothing new
 }
