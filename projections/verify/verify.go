@@ -10,7 +10,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -85,51 +87,88 @@ func Verify(ctx context.Context, alliance string, src Source, opts Options) (*Re
 	}
 
 	tree := audit.NewTree()
-	state := ledger.NewState(alliance)
+	state := ledger.NewCheckState(alliance)
 	model := projections.NewModel(alliance)
 	// After an event that does not hold, the state and the model no longer
 	// follow the log; later rule checks would only echo the first failure.
 	broken := false
 	var last uint64
-	err = src.Events(ctx, func(seq uint64, data []byte) error {
+	// The model folds on a goroutine of its own, behind the rule checks:
+	// the two are independent folds of the same events.
+	var (
+		modelProblems []Problem
+		modelBroken   bool
+		pending       []*ledger.Event
+		toModel       = make(chan []*ledger.Event, 16)
+		modelDone     = make(chan struct{})
+	)
+	go func() {
+		defer close(modelDone)
+		for evs := range toModel {
+			for _, e := range evs {
+				if modelBroken {
+					continue
+				}
+				if err := model.Apply(e); err != nil {
+					modelProblems = append(modelProblems, Problem{Seq: e.Seq, What: fmt.Sprintf("the %s does not fold: %v", e.Type, err)})
+					modelBroken = true
+				}
+			}
+		}
+	}()
+	// Decoding, validating and leaf hashing run on every core, in batches;
+	// the tree and the rule checks take the batches in log order.
+	err = pipeline(ctx, src, func(it *item) {
+		seq := it.seq
 		last = seq
-		tree.Append(data)
+		tree.AppendLeafHash(it.leaf)
 		if opts.Progress != nil && seq%4096 == 0 {
 			opts.Progress(seq)
 		}
 		if seq != uint64(tree.Size()) {
 			add(seq, "position %d is not the next one (%d)", seq, tree.Size())
 			broken = true
-			return nil
+			return
 		}
-		e, err := ledger.DecodeEvent(data)
-		if err != nil {
-			add(seq, "the event does not decode: %v", err)
+		if it.err != nil {
+			add(seq, "the event does not decode: %v", it.err)
 			broken = true
-			return nil
+			return
 		}
+		e := it.e
 		if e.Seq != seq {
 			add(seq, "the event says it is at position %d", e.Seq)
 			broken = true
-			return nil
+			return
 		}
 		if broken {
-			return nil
+			return
 		}
-		if err := state.Check(e); err != nil {
+		if it.invalid != nil {
+			add(seq, "the %s is not valid: %v", e.Type, it.invalid)
+			broken = true
+			return
+		}
+		if err := state.CheckValidated(e); err != nil {
 			add(seq, "the %s does not hold: %v", e.Type, err)
 			broken = true
-			return nil
+			return
 		}
-		if err := model.Apply(e); err != nil {
-			add(seq, "the %s does not fold: %v", e.Type, err)
-			broken = true
+		if pending = append(pending, e); len(pending) == batchSize {
+			toModel <- pending
+			pending = nil
 		}
-		return nil
 	})
+	if len(pending) > 0 {
+		toModel <- pending
+	}
+	close(toModel)
+	<-modelDone
 	if err != nil {
 		return nil, err
 	}
+	problems = append(problems, modelProblems...)
+	broken = broken || modelBroken
 	r.Events = last
 	if opts.Progress != nil {
 		opts.Progress(last)
@@ -286,4 +325,92 @@ func (r *Report) Add(ps ...Problem) {
 	if !r.OK {
 		r.First = &r.Problems[0]
 	}
+}
+
+// item is one event on its way through the pipeline.
+type item struct {
+	seq  uint64
+	data []byte
+	leaf tlog.Hash
+	e    *ledger.Event
+	err  error
+	// invalid is the payload's own validation error.
+	invalid error
+}
+
+type batch struct {
+	items []item
+	done  chan struct{}
+}
+
+const batchSize = 512
+
+// pipeline reads src's events, decodes and hashes them on every core, and
+// calls fold with each in log order, on the calling goroutine.
+func pipeline(ctx context.Context, src Source, fold func(*item)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *batch, 2*runtime.GOMAXPROCS(0))
+	ordered := make(chan *batch, 4*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for b := range work {
+				for i := range b.items {
+					it := &b.items[i]
+					it.leaf = tlog.RecordHash(it.data)
+					it.e, it.err = ledger.DecodeEvent(it.data)
+					if it.err == nil {
+						it.invalid = it.e.Payload.Validate()
+					}
+				}
+				close(b.done)
+			}
+		})
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(ordered)
+		defer close(work)
+		b := &batch{done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case ordered <- b:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case work <- b:
+			case <-ctx.Done():
+				return false
+			}
+			b = &batch{done: make(chan struct{})}
+			return true
+		}
+		err := src.Events(ctx, func(seq uint64, data []byte) error {
+			// The source may reuse data after the call; the event keeps it.
+			b.items = append(b.items, item{seq: seq, data: append([]byte(nil), data...)})
+			if len(b.items) == batchSize && !send() {
+				return ctx.Err()
+			}
+			return nil
+		})
+		if err == nil && len(b.items) > 0 && !send() {
+			err = ctx.Err()
+		}
+		readErr <- err
+	}()
+	for b := range ordered {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for i := range b.items {
+			fold(&b.items[i])
+		}
+		b.items = nil
+	}
+	wg.Wait()
+	return <-readErr
 }
