@@ -243,7 +243,11 @@ func runAuditCheckpoints(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "no checkpoints of alliance %s yet (alliance audit checkpoint signs one)\n", c.alliance)
 	}
 	for _, r := range rows {
-		fmt.Fprintf(e.stdout, "%d\t%s\t%s\tco-signed by %s\n", r.Size, r.SignedAt.Format(time.RFC3339), r.Root, strings.Join(append(r.Cosigned, "")[:max(len(r.Cosigned), 1)], ", "))
+		by := "not co-signed"
+		if len(r.Cosigned) > 0 {
+			by = "co-signed by " + strings.Join(r.Cosigned, ", ")
+		}
+		fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\n", r.Size, r.SignedAt.Format(time.RFC3339), r.Root, by)
 	}
 	return nil
 }
