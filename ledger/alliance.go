@@ -35,6 +35,8 @@ const (
 	TypeDisputeResolved       = "dispute.resolved"
 	TypeEntryReversed         = "entry.reversed"
 	TypeEntryCorrected        = "entry.corrected"
+	TypeEvaluationScheme      = "evaluation.scheme_adopted"
+	TypeEvaluationRated       = "evaluation.rated"
 )
 
 func eventTypes() []eventType {
@@ -68,6 +70,8 @@ func eventTypes() []eventType {
 		{name: TypeDisputeResolved, new: func() Payload { return new(DisputeResolved) }},
 		{name: TypeEntryReversed, new: func() Payload { return new(EntryReversed) }},
 		{name: TypeEntryCorrected, new: func() Payload { return new(EntryCorrected) }},
+		{name: TypeEvaluationScheme, new: func() Payload { return new(EvaluationSchemeAdopted) }},
+		{name: TypeEvaluationRated, new: func() Payload { return new(EvaluationRated) }},
 	}
 }
 

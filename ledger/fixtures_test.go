@@ -17,6 +17,8 @@ func cny(yuan int64) ledger.Money { return ledger.Money{Amount: yuan * 100, Curr
 
 func ratio(s string) ledger.Ratio { return ledger.MustRatio(s) }
 
+func ptr[T any](v T) *T { return &v }
+
 func ratioPtr(s string) *ledger.Ratio { r := ledger.MustRatio(s); return &r }
 
 func req(key string, cmds ...ledger.Command) ledger.Request {
@@ -101,5 +103,17 @@ func history() []ledger.Request {
 		req("dispute2025", cmd(32, &ledger.DisputeRaised{Subject: 36, By: "M02", Claim: "协同价值评估偏低"})), // 37
 		req("resolve2025", cmd(33, &ledger.PayoutAdjusted{Payout: 36, Dispute: 37, Reason: "专家委员会复核", Adjustments: []ledger.Allocation{{Member: "M01", Amount: cny(-10_000)}, {Member: "M02", Amount: cny(10_000)}}}),
 			cmd(33, &ledger.DisputeResolved{Dispute: 37, Outcome: "partially-upheld", Resolution: "按复核结果调整"})), // 38, 39
+		req("scheme", cmd(34, &ledger.EvaluationSchemeAdopted{Scheme: "annual", Title: "联盟年度绩效评价方案",
+			Dimensions: []ledger.SchemeDimension{
+				{Dimension: "organisation", Indicators: []ledger.SchemeIndicator{{Indicator: "members", Norm: &ledger.Normalisation{Kind: "target", Target: ptr(ratio("10"))}}},
+					Weights: ledger.Weighting{Method: "direct", Weights: []ledger.Ratio{ratio("1")}}},
+				{Dimension: "collaboration", Indicators: []ledger.SchemeIndicator{{Indicator: "rd_input", Norm: &ledger.Normalisation{Kind: "range", Min: ptr(ratio("0")), Max: ptr(ratio("5000000"))}}},
+					Weights: ledger.Weighting{Method: "direct", Weights: []ledger.Ratio{ratio("1")}}},
+				{Dimension: "industry", Indicators: []ledger.SchemeIndicator{{Indicator: "patent_applications", Norm: &ledger.Normalisation{Kind: "target", Target: ptr(ratio("5"))}}, {Indicator: "social_reputation"}},
+					Weights: ledger.Weighting{Method: "ahp", Matrix: [][]string{{"1", "3"}, {"1/3", "1"}}}},
+			},
+			DimensionWeights: ledger.Weighting{Method: "direct", Weights: []ledger.Ratio{ratio("0.3"), ratio("0.4"), ratio("0.3")}}})), // 40
+		req("rating", cmd(35, &ledger.EvaluationRated{Indicator: "social_reputation", Rater: "专家组", From: "2024-01-01", To: "2024-12-31",
+			Memberships: []ledger.Ratio{ratio("0.2"), ratio("0.5"), ratio("0.3"), ratio("0"), ratio("0")}})), // 41
 	}
 }

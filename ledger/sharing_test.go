@@ -20,8 +20,8 @@ func TestSharingCommands(t *testing.T) {
 	for _, r := range history() {
 		mustAppend(t, w, r)
 	}
-	mustAppend(t, w, req("poolx", cmd(40, &ledger.PoolDeclared{Pool: "POOL-X", Amount: cny(1000), Source: "x"}))) // 40
-	mustAppend(t, w, req("dispute-again", cmd(41, &ledger.DisputeRaised{Subject: 36, By: "M01", Claim: "再议"})))   // 41
+	mustAppend(t, w, req("poolx", cmd(40, &ledger.PoolDeclared{Pool: "POOL-X", Amount: cny(1000), Source: "x"}))) // 42
+	mustAppend(t, w, req("dispute-again", cmd(41, &ledger.DisputeRaised{Subject: 36, By: "M01", Claim: "再议"})))   // 43
 
 	// The resolution cites the adjustment appended with it.
 	var resolved *ledger.DisputeResolved
@@ -60,16 +60,16 @@ func TestSharingCommands(t *testing.T) {
 		{"player outside the pool's members", assess([]string{"M01", "M02", "M03"}, coalition(cny(1), "M03")), "payload.players[2]", ledger.ErrInvalid},
 		{"player listed twice", assess([]string{"M01", "M01"}, coalition(cny(1), "M01")), "payload.players[1]", ledger.ErrInvalid},
 		{"coalition in another currency", assess(two, coalition(ledger.Money{Amount: 5, Currency: "USD"}, "M01")), "payload.coalitions[0].value.currency", ledger.ErrInvalid},
-		{"adjustments not summing to zero", adjust(41, -100, 99), "payload.adjustments", ledger.ErrInvalid},
-		{"adjustment below zero", adjust(41, -600_000, 600_000), "payload.adjustments[0].amount", ledger.ErrInvalid},
+		{"adjustments not summing to zero", adjust(43, -100, 99), "payload.adjustments", ledger.ErrInvalid},
+		{"adjustment below zero", adjust(43, -600_000, 600_000), "payload.adjustments[0].amount", ledger.ErrInvalid},
 		{"adjust an assessment", &ledger.PayoutAdjusted{Payout: 35, Reason: "x", Adjustments: []ledger.Allocation{{Member: "M01", Amount: cny(1)}, {Member: "M02", Amount: cny(-1)}}}, "payload.payout", ledger.ErrNotFound},
 		{"adjust an adjustment", &ledger.PayoutAdjusted{Payout: 38, Reason: "x", Adjustments: []ledger.Allocation{{Member: "M01", Amount: cny(1)}, {Member: "M02", Amount: cny(-1)}}}, "payload.payout", ledger.ErrNotFound},
 		{"adjust for a resolved dispute", adjust(37, -1, 1), "payload.dispute", ledger.ErrConflict},
-		{"zero adjustment", adjust(41, 0, 0), "payload.adjustments[0].amount", ledger.ErrInvalid},
-		{"method the agreement does not allow", &ledger.PayoutCommitted{Pool: "POOL-X", Method: "risk-shapley", ComputedAt: 40, Allocations: []ledger.Allocation{{Member: "M01", Amount: cny(1000)}}}, "payload.method", ledger.ErrInvalid},
+		{"zero adjustment", adjust(43, 0, 0), "payload.adjustments[0].amount", ledger.ErrInvalid},
+		{"method the agreement does not allow", &ledger.PayoutCommitted{Pool: "POOL-X", Method: "risk-shapley", ComputedAt: 42, Allocations: []ledger.Allocation{{Member: "M01", Amount: cny(1000)}}}, "payload.method", ledger.ErrInvalid},
 		{"reverse a payout with adjustments", &ledger.EntryReversed{Entry: 36, Reason: "x"}, "payload.entry", ledger.ErrInvalid},
 		{"correct an adjustment", &ledger.EntryCorrected{Entry: 38, Reason: "x", Replacement: []byte(`{}`)}, "payload.entry", ledger.ErrInvalid},
-		{"rejected dispute with adjustments", &ledger.DisputeResolved{Dispute: 41, Outcome: "rejected", Resolution: "x", Adjustments: []uint64{38}}, "payload.outcome", ledger.ErrInvalid},
+		{"rejected dispute with adjustments", &ledger.DisputeResolved{Dispute: 43, Outcome: "rejected", Resolution: "x", Adjustments: []uint64{38}}, "payload.outcome", ledger.ErrInvalid},
 		{"pool member who is not a member", &ledger.PoolDeclared{Pool: "POOL-Y", Amount: cny(1), Source: "x", Members: []string{"M77"}}, "payload.members[0]", ledger.ErrNotFound},
 	}
 	before := readAll(t, store)
@@ -92,7 +92,7 @@ func TestSharingCommands(t *testing.T) {
 	// A re-assessment after the payout is fine; so is a second adjustment,
 	// and reversing adjustments then the payout itself.
 	mustAppend(t, w, req("reassess", cmd(42, assess(two, coalition(cny(300_000), "M01"), coalition(cny(250_000), "M02"), coalition(cny(1_000_000), "M01", "M02")))))
-	rc := mustAppend(t, w, req("adjust2", cmd(43, adjust(41, -5_000, 5_000))))
+	rc := mustAppend(t, w, req("adjust2", cmd(43, adjust(43, -5_000, 5_000))))
 	mustAppend(t, w, req("undo2", cmd(44, &ledger.EntryReversed{Entry: rc.First, Reason: "x"})))
 	mustAppend(t, w, req("undo1", cmd(44, &ledger.EntryReversed{Entry: 38, Reason: "x"})))
 	mustAppend(t, w, req("undo-payout", cmd(44, &ledger.EntryReversed{Entry: 36, Reason: "x"})))

@@ -33,6 +33,7 @@ type State struct {
 	types         []uint8 // event type (index in typeNames) by position - 1, for corrections and citations
 	reversed      map[uint64]bool
 	keys          map[string]keyRecord
+	schemes       map[string]int // evaluation scheme: its latest version
 
 	journal []func()
 }
@@ -106,6 +107,7 @@ func NewState(alliance string) *State {
 		disputes:      map[uint64]disputeState{},
 		reversed:      map[uint64]bool{},
 		keys:          map[string]keyRecord{},
+		schemes:       map[string]int{},
 	}
 }
 
