@@ -112,10 +112,11 @@ type member struct {
 }
 
 type roleVersion struct {
-	At     uint64
-	Role   string
-	Kind   string
-	Active bool
+	At       uint64
+	Occurred int64 // business time, Unix nanoseconds
+	Role     string
+	Kind     string
+	Active   bool
 }
 
 func (m *member) at(n uint64) (roleVersion, bool) {
@@ -129,8 +130,11 @@ func (m *member) at(n uint64) (roleVersion, bool) {
 
 type project struct {
 	ID, Name, Lead string
+	Start, End     ledger.Date // planned, as opened
 	Opened         uint64
+	OpenedAt       int64  // business time of the opening
 	Closed         uint64 // position of project.closed, 0 while open
+	ClosedAt       int64  // its business time
 	Outcome        string
 	Participants   []participantsVersion
 }
@@ -165,8 +169,9 @@ type asset struct {
 }
 
 type assetStatus struct {
-	At     uint64
-	Status string
+	At       uint64
+	Occurred int64
+	Status   string
 }
 
 type pool struct {
@@ -202,16 +207,17 @@ type payoutRecord struct {
 }
 
 type dispute struct {
-	Seq      uint64
-	Subject  uint64
-	By       string
-	Claim    string
-	Claimed  *ledger.Money
-	Occurred int64
-	Resolved uint64
-	Outcome  string
-	Text     string   // the resolution
-	Adjusted []uint64 // the entries the resolution cites
+	Seq        uint64
+	Subject    uint64
+	By         string
+	Claim      string
+	Claimed    *ledger.Money
+	Occurred   int64
+	Resolved   uint64
+	ResolvedAt int64 // business time of the resolution
+	Outcome    string
+	Text       string   // the resolution
+	Adjusted   []uint64 // the entries the resolution cites
 }
 
 // Model is the versioned fold of one alliance's log.
@@ -246,6 +252,22 @@ type Model struct {
 	types map[string]uint64
 	// skipped are the positions that were quarantined.
 	skipped []Skipped
+	// schemes and ratings feed the evaluation.
+	schemes []schemeVersion
+	ratings []rating
+}
+
+// schemeVersion is an evaluation.scheme_adopted, in force from At.
+type schemeVersion struct {
+	At     uint64
+	Scheme ledger.EvaluationSchemeAdopted
+}
+
+// rating is an evaluation.rated.
+type rating struct {
+	At       uint64
+	Occurred int64
+	Rated    ledger.EvaluationRated
 }
 
 type timeMark struct {
@@ -382,14 +404,14 @@ func (m *Model) apply(e *ledger.Event) error {
 			return fmt.Errorf("member %q is already a member", p.Member)
 		}
 		mb.Name, mb.NameEN, mb.Kind = p.Name, p.NameEN, p.Kind
-		mb.Roles = append(mb.Roles, roleVersion{At: n, Role: p.Role, Kind: p.Kind, Active: true})
+		mb.Roles = append(mb.Roles, roleVersion{At: n, Occurred: e.OccurredAt.UnixNano(), Role: p.Role, Kind: p.Kind, Active: true})
 	case *ledger.MemberRoleChanged:
 		mb, err := m.activeMember(p.Member, n)
 		if err != nil {
 			return err
 		}
 		r, _ := mb.at(n)
-		r.At, r.Role = n, p.Role
+		r.At, r.Occurred, r.Role = n, e.OccurredAt.UnixNano(), p.Role
 		mb.Roles = append(mb.Roles, r)
 	case *ledger.MemberDeparted:
 		mb, err := m.activeMember(p.Member, n)
@@ -397,7 +419,7 @@ func (m *Model) apply(e *ledger.Event) error {
 			return err
 		}
 		r, _ := mb.at(n)
-		r.At, r.Active = n, false
+		r.At, r.Occurred, r.Active = n, e.OccurredAt.UnixNano(), false
 		mb.Roles = append(mb.Roles, r)
 	case *ledger.AgreementSigned:
 		m.agrees = append(m.agrees, agreement{At: n, Agreement: p.Agreement})
@@ -413,7 +435,7 @@ func (m *Model) apply(e *ledger.Event) error {
 		if err := m.knownMembers(p.Participants); err != nil {
 			return err
 		}
-		m.projects[p.Project] = &project{ID: p.Project, Name: p.Name, Lead: p.Lead, Opened: n,
+		m.projects[p.Project] = &project{ID: p.Project, Name: p.Name, Lead: p.Lead, Opened: n, Start: p.Start, End: p.End, OpenedAt: e.OccurredAt.UnixNano(),
 			Participants: []participantsVersion{{At: n, Participants: p.Participants}}}
 	case *ledger.ProjectParticipantsChanged:
 		pr, err := m.openProject(p.Project)
@@ -429,7 +451,7 @@ func (m *Model) apply(e *ledger.Event) error {
 		if err != nil {
 			return err
 		}
-		pr.Closed, pr.Outcome = n, p.Outcome
+		pr.Closed, pr.ClosedAt, pr.Outcome = n, e.OccurredAt.UnixNano(), p.Outcome
 	case *ledger.ContributionRecorded:
 		// Nothing is recorded to a closed project: every contribution to a
 		// project was committed before it closed.
@@ -473,7 +495,7 @@ func (m *Model) apply(e *ledger.Event) error {
 		if a == nil {
 			return fmt.Errorf("asset %q is not filed", p.Asset)
 		}
-		a.Statuses = append(a.Statuses, assetStatus{At: n, Status: p.Status})
+		a.Statuses = append(a.Statuses, assetStatus{At: n, Occurred: e.OccurredAt.UnixNano(), Status: p.Status})
 	case *ledger.IPLicenceRevenue:
 		v, err := m.licenceVersion(p, n)
 		if err != nil {
@@ -574,7 +596,7 @@ func (m *Model) apply(e *ledger.Event) error {
 		if d == nil || d.Resolved != 0 {
 			return fmt.Errorf("there is no open dispute at position %d", p.Dispute)
 		}
-		d.Resolved, d.Outcome, d.Text, d.Adjusted = n, p.Outcome, p.Resolution, p.Adjustments
+		d.Resolved, d.ResolvedAt, d.Outcome, d.Text, d.Adjusted = n, e.OccurredAt.UnixNano(), p.Outcome, p.Resolution, p.Adjustments
 	case *ledger.EntryReversed:
 		en := m.entry(p.Entry)
 		if en == nil || en.Reversed != 0 {
@@ -584,6 +606,15 @@ func (m *Model) apply(e *ledger.Event) error {
 		m.touched(n, en)
 	case *ledger.EntryCorrected:
 		return m.correct(p, n)
+	case *ledger.EvaluationSchemeAdopted:
+		m.schemes = append(m.schemes, schemeVersion{At: n, Scheme: *p})
+	case *ledger.EvaluationRated:
+		if p.Member != "" {
+			if err := m.knownMember(p.Member); err != nil {
+				return err
+			}
+		}
+		m.ratings = append(m.ratings, rating{At: n, Occurred: e.OccurredAt.UnixNano(), Rated: *p})
 	default:
 		return fmt.Errorf("event type %s is not folded", e.Type)
 	}

@@ -18,7 +18,7 @@ import (
 // SnapshotFormat is the version of the snapshot encoding and of the fold's
 // meaning. A snapshot of another format is never restored: the model is
 // rebuilt from the log instead. Bump it whenever Model or its fold changes.
-const SnapshotFormat = 3
+const SnapshotFormat = 4
 
 // ErrNoSnapshot is returned by a SnapshotStore that has no snapshot to
 // give; stores may return any error wrapping ledger.ErrNotFound instead.
@@ -53,6 +53,8 @@ type snapshot struct {
 	Recorded   []timeMark
 	Types      []typeCount
 	Skipped    []Skipped
+	Schemes    []schemeVersion
+	Ratings    []rating
 }
 
 type encodedAgreement struct {
@@ -73,7 +75,7 @@ func (m *Model) Encode(lastID string) ([]byte, error) {
 		return nil, err
 	}
 	s := snapshot{Format: SnapshotFormat, Alliance: m.Alliance, Last: m.last, LastID: lastID,
-		Founded: m.founded, Info: info, Recorded: m.recorded, Skipped: m.skipped}
+		Founded: m.founded, Info: info, Recorded: m.recorded, Skipped: m.skipped, Schemes: m.schemes, Ratings: m.ratings}
 	for _, k := range sortedKeys(m.members) {
 		s.Members = append(s.Members, *m.members[k])
 	}
@@ -121,6 +123,7 @@ func DecodeModel(data []byte) (*Model, string, error) {
 	}
 	m := NewModel(s.Alliance)
 	m.last, m.founded, m.recorded, m.skipped = s.Last, s.Founded, s.Recorded, s.Skipped
+	m.schemes, m.ratings = s.Schemes, s.Ratings
 	if err := json.Unmarshal(s.Info, &m.info); err != nil {
 		return nil, "", fmt.Errorf("decode snapshot: alliance: %w", err)
 	}
