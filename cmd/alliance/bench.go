@@ -31,8 +31,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "audit" {
 		return runBenchAudit(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "evaluation" {
+		return runBenchEvaluation(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "append" {
-		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley|audit [flags]")
+		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley|audit|evaluation [flags]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}

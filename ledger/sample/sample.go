@@ -41,6 +41,7 @@ func Requests(alliance string, start, until time.Time) []ledger.Request {
 	p.funding()
 	p.costs()
 	p.pools()
+	p.evaluation()
 	limit := p.start.AddDate(3, 0, 0)
 	if until.Before(limit) {
 		limit = until
