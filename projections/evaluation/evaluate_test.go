@@ -333,3 +333,27 @@ func TestEvaluateErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCatalogue: every indicator has its names, unit, dimension and level,
+// and a way to be computed; ids are unique.
+func TestCatalogue(t *testing.T) {
+	seen := map[string]bool{}
+	for _, ind := range evaluation.Catalogue {
+		if seen[ind.ID] {
+			t.Errorf("%s listed twice", ind.ID)
+		}
+		seen[ind.ID] = true
+		if ind.ZH == "" || ind.EN == "" || ind.Unit == "" || ind.About == "" {
+			t.Errorf("%s lacks a name, unit or description", ind.ID)
+		}
+		if _, ok := evaluation.DimensionNames[ind.Dimension]; !ok {
+			t.Errorf("%s: dimension %q", ind.ID, ind.Dimension)
+		}
+		if ind.Level != "input" && ind.Level != "process" && ind.Level != "output" {
+			t.Errorf("%s: level %q", ind.ID, ind.Level)
+		}
+	}
+	if len(evaluation.Catalogue) < 35 {
+		t.Errorf("%d indicators", len(evaluation.Catalogue))
+	}
+}

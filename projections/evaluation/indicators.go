@@ -175,6 +175,21 @@ func contributed(kind string) func(*calc, string) value {
 	}
 }
 
+func contributedByMemberKind(kind string) func(*calc, string) value {
+	return func(c *calc, member string) value {
+		var v value
+		sum := new(big.Rat)
+		for _, f := range c.contribs {
+			if c.kinds[f.Member] == kind {
+				sum.Add(sum, big.NewRat(f.Value.Amount, 1))
+				v.events = append(v.events, f.Seq)
+			}
+		}
+		v.x = c.major(sum)
+		return v
+	}
+}
+
 func enterpriseShare(c *calc, member string) value {
 	var v value
 	all, ent := new(big.Rat), new(big.Rat)
