@@ -111,6 +111,20 @@ func NewState(alliance string) *State {
 	}
 }
 
+// BaseCurrency is the alliance's base currency ("" before it is founded).
+func (s *State) BaseCurrency() string { return s.baseCurrency }
+
+// Location is the time zone the alliance reckons periods in (nil before it
+// is founded).
+func (s *State) Location() *time.Location { return s.timeZone }
+
+// KeyUsed reports whether a request with this idempotency key is in the
+// log already (an import run again skips the rows it appended before).
+func (s *State) KeyUsed(key string) bool {
+	_, ok := s.keys[key]
+	return ok
+}
+
 // NewCheckState returns the empty state of an alliance for re-validating
 // its log (Check): it does not keep the idempotency keys, which only a
 // writer needs, and which cost an auditor's replay the most memory.
