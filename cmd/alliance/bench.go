@@ -34,8 +34,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "evaluation" {
 		return runBenchEvaluation(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "import" {
+		return runBenchImport(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "append" {
-		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley|audit|evaluation [flags]")
+		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley|audit|evaluation|import [flags]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}

@@ -17,14 +17,14 @@ import (
 )
 
 // exportables are what `alliance export` writes.
-var exportables = []string{"log", "balances", "risk", "outputs", "payouts", "statement", "views"}
+var exportables = []string{"log", "balances", "risk", "outputs", "payouts", "statement", "views", "records"}
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	var vf viewFlags
 	vf.register(fs, e.getenv)
-	what := fs.String("what", "views", "what to export: "+strings.Join(exportables, ", ")+" (views: balances, risk, outputs and payouts)")
+	what := fs.String("what", "views", "what to export: "+strings.Join(exportables, ", ")+" (views: balances, risk, outputs and payouts; records: members, projects, contributions, IP, funding and costs in the import workbook's format)")
 	format := fs.String("format", "", "jsonl (the log), csv or xlsx (views); default from --out's extension")
 	out := fs.String("out", "", "the file to write (CSV of several tables: a directory); default stdout for jsonl and csv")
 	member := fs.String("member", "", "the member of a statement")
@@ -90,6 +90,11 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	}
 
 	var tables []export.Table
+	if *what == "records" {
+		if tables, err = recordTables(ctx, v.lc.store, vf.alliance, v.query.Seq); err != nil {
+			return err
+		}
+	}
 	err = v.runner.View(func(m *projections.Model) error {
 		q := v.query
 		add := func(ts ...export.Table) { tables = append(tables, ts...) }

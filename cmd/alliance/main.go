@@ -45,6 +45,7 @@ func commands() []command {
 		{"allocate", "share a benefit pool (preview, --commit to record the payout)", runAllocate},
 		{"explain", "recompute a committed payout from the log and explain each amount", runExplain},
 		{"dispute", "raise, show, resolve or list disputes (dispute raise|show|resolve|list)", runDispute},
+		{"import", "import members, projects, contributions, IP, funding and costs from XLSX or CSV (import template)", runImport},
 		{"export", "the log as JSON lines, the views as CSV or XLSX, as of any position", runExport},
 		{"report", "performance evaluation report of a period (report evaluation --period 2025)", runReport},
 		{"audit", "signed checkpoints, proofs, co-signatures, audit packs (audit key|checkpoint|checkpoints|prove|cosign|export)", runAudit},

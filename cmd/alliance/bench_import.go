@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/ledger/natsstore"
+)
+
+type importBench struct {
+	Rows        int     `json:"rows"`
+	CSVRowsPerS float64 `json:"csv_rows_per_s"`  // parse, validate, durable append
+	XLSXRowsPer float64 `json:"xlsx_rows_per_s"` // the same from a workbook
+	CSVBytes    int     `json:"csv_bytes"`
+	XLSXBytes   int     `json:"xlsx_bytes"`
+	CPUs        int     `json:"cpus"`
+	GoVersion   string  `json:"go_version"`
+}
+
+// benchRows are contribution rows of the bench alliance's members.
+func benchRows(n int) [][]string {
+	kinds := []string{"cash", "equipment", "data", "facility", "technology"}
+	rows := make([][]string, n)
+	for i := range rows {
+		m := benchMembers[1+i%(len(benchMembers)-1)]
+		rows[i] = []string{m.id, kinds[i%len(kinds)], fmt.Sprintf("%d.%02d", 1000+i%90000, i%100), "2025-03-01", fmt.Sprintf("批次 %d", i)}
+	}
+	return rows
+}
+
+var benchImportHeader = []string{"成员编号 member", "投入类型 kind", "金额(元) value", "投入日期 date", "说明 description"}
+
+func runBenchImport(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("bench import", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	n := fs.Int("rows", 100_000, "contribution rows in each file")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "alliance-bench-import-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rows := benchRows(*n)
+	var cb bytes.Buffer
+	cw := csv.NewWriter(&cb)
+	cw.Write(benchImportHeader)
+	cw.WriteAll(rows)
+	csvPath := filepath.Join(dir, "contributions.csv")
+	if err := os.WriteFile(csvPath, cb.Bytes(), 0o644); err != nil {
+		return err
+	}
+	xlsxPath := filepath.Join(dir, "contributions.xlsx")
+	if err := writeBenchWorkbook(xlsxPath, rows); err != nil {
+		return err
+	}
+	res := &importBench{Rows: *n, CSVBytes: cb.Len(), CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if fi, err := os.Stat(xlsxPath); err == nil {
+		res.XLSXBytes = int(fi.Size())
+	}
+	data := filepath.Join(dir, "data")
+	// Two alliances like the append bench's, founded through the writer.
+	emb, err := natsstore.StartEmbedded(data, "", nil)
+	if err != nil {
+		return err
+	}
+	nc, err := emb.Connect()
+	if err != nil {
+		emb.Shutdown()
+		return err
+	}
+	st, err := natsstore.New(nc, natsstore.Options{})
+	if err == nil {
+		w := ledger.NewWriter(st, ledger.WriterOptions{})
+		for _, id := range []string{"csv", "xlsx"} {
+			setup := benchSetup()
+			setup.Alliance = id
+			if _, err = w.Append(ctx, setup); err != nil {
+				break
+			}
+		}
+		w.Close()
+	}
+	nc.Close()
+	emb.Shutdown()
+	if err != nil {
+		return err
+	}
+	quiet := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	for _, c := range []struct {
+		alliance, path string
+		rate           *float64
+	}{{"csv", csvPath, &res.CSVRowsPerS}, {"xlsx", xlsxPath, &res.XLSXRowsPer}} {
+		start := time.Now()
+		if err := runImport(ctx, quiet, []string{"--data", data, "--alliance", c.alliance, c.path}); err != nil {
+			return fmt.Errorf("import %s: %w", c.path, err)
+		}
+		*c.rate = float64(*n) / time.Since(start).Seconds()
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(res)
+	}
+	fmt.Fprintf(e.stdout, "%d contribution rows, parsed, checked and appended durably: CSV %.0f rows/s, XLSX %.0f rows/s\n", res.Rows, res.CSVRowsPerS, res.XLSXRowsPer)
+	return nil
+}
+
+func writeBenchWorkbook(path string, rows [][]string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", "投入 contributions"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter("投入 contributions")
+	if err != nil {
+		return err
+	}
+	row := func(cells []string) []any {
+		out := make([]any, len(cells))
+		for i, c := range cells {
+			out[i] = c
+		}
+		return out
+	}
+	if err := sw.SetRow("A1", row(benchImportHeader)); err != nil {
+		return err
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row(r)); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.SaveAs(path)
+}
