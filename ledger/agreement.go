@@ -254,7 +254,9 @@ func (a *Agreement) decide(s *State, first bool) error {
 
 func (a *Agreement) apply(s *State) {
 	s.agreements = append(s.agreements, *a)
-	s.journal = append(s.journal, func() { s.agreements = s.agreements[:len(s.agreements)-1] })
+	if !s.noJournal {
+		s.journal = append(s.journal, func() { s.agreements = s.agreements[:len(s.agreements)-1] })
+	}
 }
 
 // AgreementSigned records the first version of the alliance agreement.

@@ -36,6 +36,9 @@ type State struct {
 	schemes       map[string]int // evaluation scheme: its latest version
 
 	journal []func()
+	// noJournal is set for a state that only re-validates a log (Check):
+	// events there are in the log already and are never undone.
+	noJournal bool
 }
 
 type memberState struct {
@@ -130,7 +133,7 @@ func (s *State) KeyUsed(key string) bool {
 // writer needs, and which cost an auditor's replay the most memory.
 func NewCheckState(alliance string) *State {
 	s := NewState(alliance)
-	s.keys = nil
+	s.keys, s.noJournal = nil, true
 	return s
 }
 
@@ -213,10 +216,12 @@ func (s *State) applyEvent(e *Event) {
 		s.lastRecordedAt = e.RecordedAt
 	}
 	s.types = append(s.types, typeIndex[e.Type])
-	s.journal = append(s.journal, func() {
-		s.last, s.lastRecordedAt = prevLast, prevRecorded
-		s.types = s.types[:len(s.types)-1]
-	})
+	if !s.noJournal {
+		s.journal = append(s.journal, func() {
+			s.last, s.lastRecordedAt = prevLast, prevRecorded
+			s.types = s.types[:len(s.types)-1]
+		})
+	}
 	if e.IdempotencyKey != "" && s.keys != nil {
 		rec, ok := s.keys[e.IdempotencyKey]
 		if !ok {
@@ -256,6 +261,9 @@ func (s *State) forget(n int) {
 func setMap[K comparable, V any](s *State, m map[K]V, k K, v V) {
 	old, had := m[k]
 	m[k] = v
+	if s.noJournal {
+		return
+	}
 	s.journal = append(s.journal, func() {
 		if had {
 			m[k] = old
@@ -269,7 +277,9 @@ func setMap[K comparable, V any](s *State, m map[K]V, k K, v V) {
 func set[T any](s *State, p *T, v T) {
 	old := *p
 	*p = v
-	s.journal = append(s.journal, func() { *p = old })
+	if !s.noJournal {
+		s.journal = append(s.journal, func() { *p = old })
+	}
 }
 
 func (s *State) activeMember(field, id string) error {
