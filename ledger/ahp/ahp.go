@@ -226,7 +226,7 @@ func derive(m Matrix) (*Result, error) {
 	n := len(m)
 	res := &Result{RI: randomIndex[n-1]}
 	if shares, ok := consistentShares(m); ok {
-		res.Weights = quantise(shares)
+		res.Weights = Quantise(shares)
 		res.LambdaMax = float64(n)
 		return res, nil
 	}
@@ -256,7 +256,7 @@ func derive(m Matrix) (*Result, error) {
 	for i, x := range w {
 		shares[i] = new(big.Rat).SetFloat64(x) // exact: x is finite
 	}
-	res.Weights = quantise(normalise(shares))
+	res.Weights = Quantise(normalise(shares))
 	return res, nil
 }
 
@@ -297,10 +297,12 @@ func normalise(xs []*big.Rat) []*big.Rat {
 // scale is 10^6: weights are quantised to 6 decimal places.
 var scale = big.NewInt(1_000_000)
 
-// quantise turns exact shares summing to 1 into multiples of 10^-6 summing
+// Quantise turns exact shares summing to 1 into multiples of 10^-6 summing
 // to exactly 1: each share is rounded down, and the units still missing go
 // one each to the largest remainders, the lower index first on a tie.
-func quantise(shares []*big.Rat) []*big.Rat {
+// Every weight the ledger records or derives (AHP here, entropy weights in
+// the evaluation) is quantised this way, so weights of either kind combine.
+func Quantise(shares []*big.Rat) []*big.Rat {
 	n := len(shares)
 	units := make([]*big.Int, n)
 	rems := make([]*big.Rat, n)

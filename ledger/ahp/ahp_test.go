@@ -420,10 +420,10 @@ func TestQuantise(t *testing.T) {
 		{[]*big.Rat{big.NewRat(1, 3_000_000), big.NewRat(2_999_999, 3_000_000)}, "0.000000 1.000000"},
 	}
 	for _, tt := range tests {
-		got := quantise(tt.shares)
+		got := Quantise(tt.shares)
 		checkWeights(t, len(tt.shares), got)
 		if s := strings.Join(decimals(got), " "); s != tt.want {
-			t.Errorf("quantise(%v) = %s, want %s", tt.shares, s, tt.want)
+			t.Errorf("Quantise(%v) = %s, want %s", tt.shares, s, tt.want)
 		}
 	}
 }

@@ -5,7 +5,8 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
-	"sort"
+
+	"github.com/alliance-ledger/alliance/ledger/ahp"
 )
 
 // EntropyWeights computes entropy weights from a data matrix x[i][j]: row i
@@ -96,7 +97,7 @@ func EntropyWeights(x [][]float64) ([]*big.Rat, error) {
 			shares[j].Quo(shares[j], total)
 		}
 	}
-	return quantiseWeights(shares), nil
+	return ahp.Quantise(shares), nil
 }
 
 // entropyDivergence returns d = 1 − e of one column (values finite and ≥ 0) given
@@ -187,40 +188,4 @@ func entropyLn(x float64) float64 {
 	r := t1 + t2
 	hfsq := float64(float64(0.5*f) * f)
 	return float64(k*ln2Hi) - ((hfsq - (float64(s*(hfsq+r)) + float64(k*ln2Lo))) - f)
-}
-
-// weightScale is 10^6: weights are quantised to 6 decimal places, as
-// ledger/ahp's are, so that the two kinds of weight can be combined.
-var weightScale = big.NewInt(1_000_000)
-
-// quantiseWeights turns exact shares (≥ 0) summing to 1 into multiples of
-// 10^-6 summing to exactly 1: each share is rounded down, and the units
-// still missing go one each to the largest remainders, the lower index
-// first on a tie.
-func quantiseWeights(shares []*big.Rat) []*big.Rat {
-	n := len(shares)
-	units := make([]*big.Int, n)
-	rems := make([]*big.Rat, n)
-	total := new(big.Int)
-	for i, s := range shares {
-		num := new(big.Int).Mul(s.Num(), weightScale)
-		q, r := new(big.Int).QuoRem(num, s.Denom(), new(big.Int)) // shares ≥ 0, so truncation is floor
-		units[i] = q
-		rems[i] = new(big.Rat).SetFrac(r, s.Denom())
-		total.Add(total, q)
-	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rems[order[a]].Cmp(rems[order[b]]) > 0 })
-	missing := new(big.Int).Sub(weightScale, total).Int64() // 0 ≤ missing < n since the shares sum to 1
-	for k := int64(0); k < missing; k++ {
-		units[order[k]].Add(units[order[k]], big.NewInt(1))
-	}
-	out := make([]*big.Rat, n)
-	for i, u := range units {
-		out[i] = new(big.Rat).SetFrac(u, weightScale)
-	}
-	return out
 }
