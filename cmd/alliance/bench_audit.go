@@ -14,7 +14,6 @@ import (
 
 	"github.com/alliance-ledger/alliance/ledger"
 	"github.com/alliance-ledger/alliance/ledger/audit"
-	"github.com/alliance-ledger/alliance/ledger/natsstore"
 	"github.com/alliance-ledger/alliance/projections/verify"
 )
 
@@ -74,36 +73,15 @@ func runBenchAudit(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, format+"\n", a...)
 		}
 	}
-	emb, err := natsstore.StartEmbedded(*dir, "", nil)
+	bl, err := openBenchLog(ctx, *dir, *seed, *events, progress)
 	if err != nil {
 		return err
 	}
-	defer emb.Shutdown()
-	nc, err := emb.Connect()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	st, err := natsstore.New(nc, natsstore.Options{})
-	if err != nil {
-		return err
-	}
+	defer bl.close()
+	st := bl.st
 	res := &auditResult{Events: *events, Proofs: *proofs, AppendEvents: *appendEvents, Callers: *callers,
 		CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 
-	last, err := st.Last(ctx, replayAlliance)
-	if err != nil && !isNotFound(err) {
-		return err
-	}
-	if last < uint64(*events) {
-		if last != 0 {
-			return fmt.Errorf("the data directory holds a log of %d events, fewer than --events %d: use another directory", last, *events)
-		}
-		progress("generating a log of %d events...", *events)
-		if err := generateLog(ctx, st, *seed, *events, progress); err != nil {
-			return err
-		}
-	}
 	signer, vkey, _, err := audit.LoadOrCreateKey(filepath.Join(*dir, "keys", "ledger.key"), ledgerKeyName)
 	if err != nil {
 		return err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/alliance-ledger/alliance/ledger"
-	"github.com/alliance-ledger/alliance/ledger/natsstore"
 	"github.com/alliance-ledger/alliance/projections"
 	"github.com/alliance-ledger/alliance/projections/evaluation"
 )
@@ -78,33 +77,12 @@ func runBenchEvaluation(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, format+"\n", a...)
 		}
 	}
-	emb, err := natsstore.StartEmbedded(*dir, "", nil)
+	bl, err := openBenchLog(ctx, *dir, 1, *events, progress)
 	if err != nil {
 		return err
 	}
-	defer emb.Shutdown()
-	nc, err := emb.Connect()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	st, err := natsstore.New(nc, natsstore.Options{})
-	if err != nil {
-		return err
-	}
-	last, err := st.Last(ctx, replayAlliance)
-	if err != nil && !isNotFound(err) {
-		return err
-	}
-	if last < uint64(*events) {
-		if last != 0 {
-			return fmt.Errorf("the data directory holds a log of %d events, fewer than --events %d: use another directory", last, *events)
-		}
-		progress("generating a log of %d events...", *events)
-		if err := generateLog(ctx, st, 1, *events, progress); err != nil {
-			return err
-		}
-	}
+	defer bl.close()
+	st := bl.st
 	w := ledger.NewWriter(st, ledger.WriterOptions{})
 	at := time.Date(2024, 1, 2, 9, 0, 0, 0, time.UTC)
 	for _, s := range []*ledger.EvaluationSchemeAdopted{benchScheme("bench", "direct"), benchScheme("bench-entropy", "entropy")} {

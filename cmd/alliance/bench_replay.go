@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/alliance-ledger/alliance/ledger"
@@ -86,44 +87,18 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, format+"\n", a...)
 		}
 	}
-	emb, err := natsstore.StartEmbedded(*dir, "", nil)
+	bl, err := openBenchLog(ctx, *dir, *seed, *events, progress)
 	if err != nil {
 		return err
 	}
-	defer emb.Shutdown()
-	nc, err := emb.Connect()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	st, err := natsstore.New(nc, natsstore.Options{})
-	if err != nil {
-		return err
-	}
+	defer bl.close()
+	st, nc, last := bl.st, bl.nc, bl.last
 	res := &replayResult{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Workers: *workers}
 	if res.Workers <= 0 {
 		res.Workers = runtime.GOMAXPROCS(0)
 	}
 
-	// Generate the log, unless a previous run left one of that size.
-	last, err := st.Last(ctx, replayAlliance)
-	if err != nil && !isNotFound(err) {
-		return err
-	}
-	if last < uint64(*events) {
-		if last != 0 {
-			return fmt.Errorf("the data directory holds a log of %d events, fewer than --events %d: use another directory", last, *events)
-		}
-		progress("generating a log of %d events...", *events)
-		start := time.Now()
-		if err := generateLog(ctx, st, *seed, *events, progress); err != nil {
-			return err
-		}
-		res.GenerateSeconds = time.Since(start).Seconds()
-		if last, err = st.Last(ctx, replayAlliance); err != nil {
-			return err
-		}
-	}
+	res.GenerateSeconds = bl.generated.Seconds()
 	res.Events = int(last)
 
 	// Raw: an ordered consumer over the stream, doing nothing.
@@ -250,6 +225,55 @@ func runBenchReplay(ctx context.Context, e *env, args []string) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ledger.ErrNotFound) }
+
+// benchLog is a generated log on an embedded server, for the benchmarks
+// that read one.
+type benchLog struct {
+	st        *natsstore.Store
+	nc        *nats.Conn
+	last      uint64
+	generated time.Duration // 0 when a previous run's log was reused
+	close     func()
+}
+
+// openBenchLog starts an embedded server in dir and generates a log of n
+// synthetic events there, unless a previous run left one of that size.
+func openBenchLog(ctx context.Context, dir string, seed uint64, n int, progress func(string, ...any)) (*benchLog, error) {
+	emb, err := natsstore.StartEmbedded(dir, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := emb.Connect()
+	if err != nil {
+		emb.Shutdown()
+		return nil, err
+	}
+	bl := &benchLog{nc: nc, close: func() { nc.Close(); emb.Shutdown() }}
+	fail := func(err error) (*benchLog, error) { bl.close(); return nil, err }
+	if bl.st, err = natsstore.New(nc, natsstore.Options{}); err != nil {
+		return fail(err)
+	}
+	last, err := bl.st.Last(ctx, replayAlliance)
+	if err != nil && !isNotFound(err) {
+		return fail(err)
+	}
+	if last < uint64(n) {
+		if last != 0 {
+			return fail(fmt.Errorf("the data directory holds a log of %d events, fewer than --events %d: use another directory", last, n))
+		}
+		progress("generating a log of %d events...", n)
+		start := time.Now()
+		if err := generateLog(ctx, bl.st, seed, n, progress); err != nil {
+			return fail(err)
+		}
+		bl.generated = time.Since(start)
+		if last, err = bl.st.Last(ctx, replayAlliance); err != nil {
+			return fail(err)
+		}
+	}
+	bl.last = last
+	return bl, nil
+}
 
 // generateLog appends n synthetic events through the writer, in chunks so
 // that the requests never all sit in memory.
