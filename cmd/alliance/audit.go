@@ -135,6 +135,23 @@ func (c *auditCmd) parse(args []string, needAlliance bool) ([]string, error) {
 	return pos, nil
 }
 
+// openLog loads the ledger's signing key, opens the ledger and rebuilds
+// the alliance's tree from its log. The caller closes lc.
+func (c *auditCmd) openLog(ctx context.Context, e *env) (lc *ledgerConn, cp *audit.Checkpointer, vkey string, err error) {
+	signer, vkey, _, err := c.kf.load(c.sf)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if lc, err = c.sf.open(ctx, e); err != nil {
+		return nil, nil, "", err
+	}
+	if cp, err = lc.checkpointer(ctx, c.alliance, signer); err != nil {
+		lc.Close()
+		return nil, nil, "", err
+	}
+	return lc, cp, vkey, nil
+}
+
 func runAuditKey(ctx context.Context, e *env, args []string) error {
 	c := newAuditCmd(e, "key", "key [flags]", "Prints the ledger's checkpoint signing key: its note verifier key (give it to members and\nauditors) and where it is kept. The key is created on first use, readable by its owner only.")
 	vkeyOnly := c.fs.Bool("vkey-only", false, "print only the verifier key (for scripts: VKEY=$(alliance audit key --vkey-only))")
@@ -169,19 +186,11 @@ func runAuditCheckpoint(ctx context.Context, e *env, args []string) error {
 	if _, err := c.parse(args, true); err != nil {
 		return err
 	}
-	signer, _, _, err := c.kf.load(c.sf)
-	if err != nil {
-		return err
-	}
-	lc, err := c.sf.open(ctx, e)
+	lc, cp, _, err := c.openLog(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer lc.Close()
-	cp, err := lc.checkpointer(ctx, c.alliance, signer)
-	if err != nil {
-		return err
-	}
 	rec, signed, err := cp.Checkpoint(ctx, time.Now())
 	if err != nil {
 		return err
@@ -280,19 +289,11 @@ func runAuditProve(ctx context.Context, e *env, args []string) error {
 	if (seq == 0) == (from == 0) {
 		return errors.New("give --seq N for an inclusion proof, or --from S1 [--to S2] for a consistency proof")
 	}
-	signer, _, _, err := c.kf.load(c.sf)
-	if err != nil {
-		return err
-	}
-	lc, err := c.sf.open(ctx, e)
+	lc, cpr, _, err := c.openLog(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer lc.Close()
-	cpr, err := lc.checkpointer(ctx, c.alliance, signer)
-	if err != nil {
-		return err
-	}
 	cps, err := audit.ReadCheckpoints(ctx, lc.store.Audit(), c.alliance)
 	if err != nil {
 		return err
@@ -389,19 +390,15 @@ func runAuditCosign(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("member key: %w", err)
 	}
-	signer, vkey, _, err := c.kf.load(c.sf)
-	if err != nil {
-		return err
-	}
-	ledgerV, err := audit.LoadVerifier(vkey)
-	if err != nil {
-		return err
-	}
-	lc, err := c.sf.open(ctx, e)
+	lc, cpr, vkey, err := c.openLog(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer lc.Close()
+	ledgerV, err := audit.LoadVerifier(vkey)
+	if err != nil {
+		return err
+	}
 	cps, err := audit.ReadCheckpoints(ctx, lc.store.Audit(), c.alliance)
 	if err != nil {
 		return err
@@ -440,10 +437,6 @@ func runAuditCosign(ctx context.Context, e *env, args []string) error {
 	}
 	if prev != nil && prev.Size > target.Size {
 		return fmt.Errorf("%s already co-signed the larger tree of size %d; co-sign a later checkpoint", member, prev.Size)
-	}
-	cpr, err := lc.checkpointer(ctx, c.alliance, signer)
-	if err != nil {
-		return err
 	}
 	var proofFrom int64
 	if prev != nil {
@@ -504,19 +497,11 @@ func runAuditExport(ctx context.Context, e *env, args []string) error {
 	if out == "" {
 		return errors.New("name the pack to write with --out")
 	}
-	signer, vkey, _, err := c.kf.load(c.sf)
-	if err != nil {
-		return err
-	}
-	lc, err := c.sf.open(ctx, e)
+	lc, cpr, vkey, err := c.openLog(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer lc.Close()
-	cpr, err := lc.checkpointer(ctx, c.alliance, signer)
-	if err != nil {
-		return err
-	}
 	if _, _, err := cpr.Checkpoint(ctx, time.Now()); err != nil {
 		return err
 	}
