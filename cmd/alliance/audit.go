@@ -48,14 +48,20 @@ func (f *keyFlags) load(sf storeFlags) (note.Signer, string, bool, error) {
 	return s, vkey, created, nil
 }
 
-// checkpointer returns the alliance's checkpointer on the opened ledger,
-// with its tree rebuilt from the log.
-func (lc *ledgerConn) checkpointer(ctx context.Context, alliance string, signer note.Signer) (*audit.Checkpointer, error) {
-	c := &audit.Checkpointer{Alliance: alliance, Signer: signer, Records: lc.store.Audit(),
+// newCheckpointer returns the alliance's checkpointer on the opened ledger,
+// not loaded yet.
+func (lc *ledgerConn) newCheckpointer(alliance string, signer note.Signer) *audit.Checkpointer {
+	return &audit.Checkpointer{Alliance: alliance, Signer: signer, Records: lc.store.Audit(),
 		Every: checkpointEvery, Interval: checkpointInterval,
 		Read: func(ctx context.Context, from uint64, fn func(uint64, []byte) error) error {
 			return lc.store.Read(ctx, alliance, from, func(st ledger.Stored) error { return fn(st.Seq, st.Data) })
 		}}
+}
+
+// checkpointer returns the alliance's checkpointer on the opened ledger,
+// with its tree rebuilt from the log.
+func (lc *ledgerConn) checkpointer(ctx context.Context, alliance string, signer note.Signer) (*audit.Checkpointer, error) {
+	c := lc.newCheckpointer(alliance, signer)
 	if err := c.Load(ctx); err != nil {
 		return nil, err
 	}
@@ -63,15 +69,29 @@ func (lc *ledgerConn) checkpointer(ctx context.Context, alliance string, signer 
 }
 
 // checkpointIfDue signs a checkpoint of the alliance's log if one is due
-// (after appending). A failure is reported, not fatal: the events are in.
+// (after appending). It reads the latest checkpoint record and the log's
+// length first, and rebuilds the tree only when a checkpoint is due. A
+// failure is reported, not fatal: the events are in.
 func checkpointIfDue(ctx context.Context, e *env, lc *ledgerConn, sf storeFlags, kf keyFlags, alliance string) {
-	signer, _, _, err := kf.load(sf)
-	if err == nil {
-		var c *audit.Checkpointer
-		if c, err = lc.checkpointer(ctx, alliance, signer); err == nil {
-			_, _, err = c.MaybeCheckpoint(ctx, time.Now())
+	err := func() error {
+		signer, _, _, err := kf.load(sf)
+		if err != nil {
+			return err
 		}
-	}
+		c := lc.newCheckpointer(alliance, signer)
+		if err := c.LoadLatest(ctx); err != nil {
+			return err
+		}
+		last, err := lc.store.Last(ctx, alliance)
+		if err != nil || !c.DueFor(int64(last), time.Now()) {
+			return err
+		}
+		if err := c.Load(ctx); err != nil {
+			return err
+		}
+		_, _, err = c.Checkpoint(ctx, time.Now())
+		return err
+	}()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "warning: no checkpoint signed: %v\n", err)
 	}

@@ -97,15 +97,43 @@ type Checkpointer struct {
 	latest *CheckpointRecord
 }
 
-// Load reads the latest checkpoint record and folds the whole log into the
-// tree.
-func (c *Checkpointer) Load(ctx context.Context) error {
+// LastRecorder is a Records that can give the latest record of a kind
+// without reading the others.
+type LastRecorder interface {
+	Last(ctx context.Context, alliance, kind string) ([]byte, error) // nil when there is none
+}
+
+// LoadLatest reads the latest checkpoint record only, so that a process
+// can ask DueFor without rebuilding the tree.
+func (c *Checkpointer) LoadLatest(ctx context.Context) error {
+	c.latest = nil
+	if lr, ok := c.Records.(LastRecorder); ok {
+		b, err := lr.Last(ctx, c.Alliance, KindCheckpoints)
+		if err != nil || b == nil {
+			return err
+		}
+		var r CheckpointRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("latest checkpoint record: %w", err)
+		}
+		c.latest = &r
+		return nil
+	}
 	recs, err := ReadCheckpoints(ctx, c.Records, c.Alliance)
 	if err != nil {
 		return err
 	}
 	if len(recs) > 0 {
 		c.latest = &recs[len(recs)-1]
+	}
+	return nil
+}
+
+// Load reads the latest checkpoint record and folds the whole log into the
+// tree.
+func (c *Checkpointer) Load(ctx context.Context) error {
+	if err := c.LoadLatest(ctx); err != nil {
+		return err
 	}
 	c.tree = NewTree()
 	return c.Sync(ctx)
@@ -139,8 +167,12 @@ func (c *Checkpointer) latestSize() int64 {
 }
 
 // Due reports whether a checkpoint is due at now.
-func (c *Checkpointer) Due(now time.Time) bool {
-	waiting := c.tree.Size() - c.latestSize()
+func (c *Checkpointer) Due(now time.Time) bool { return c.DueFor(c.tree.Size(), now) }
+
+// DueFor reports whether a checkpoint is due at now for a log of size
+// events.
+func (c *Checkpointer) DueFor(size int64, now time.Time) bool {
+	waiting := size - c.latestSize()
 	if waiting <= 0 {
 		return false
 	}

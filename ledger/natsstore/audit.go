@@ -127,3 +127,19 @@ func (a *Audit) Read(ctx context.Context, alliance, kind string, fn func(data []
 	}
 	return nil
 }
+
+// Last returns the alliance's latest record of a kind, nil if there is none.
+func (a *Audit) Last(ctx context.Context, alliance, kind string) ([]byte, error) {
+	st, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := st.GetLastMsgForSubject(ctx, AuditSubject(alliance, kind))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("alliance %s: latest %s: %w", alliance, kind, err)
+	}
+	return m.Data, nil
+}
