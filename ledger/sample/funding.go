@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/projections/sharing"
 )
 
 // Funding.
@@ -121,40 +122,27 @@ type payoutInputs struct {
 }
 
 // proportional shares amount among members in proportion to their weights,
-// exactly: each gets the floor of its share, and the fen left over go one
-// each to the largest remainders, ties to the smaller member id.
+// as the proportional method does (sharing.Apportion: floors, then the fen
+// left over to the largest remainders, ties to the smaller member id).
 func proportional(amount int64, weights map[string]*big.Rat) []ledger.Allocation {
 	ids := make([]string, 0, len(weights))
-	total := new(big.Rat)
 	for id, w := range weights {
 		if w.Sign() > 0 {
 			ids = append(ids, id)
-			total.Add(total, w)
 		}
 	}
 	sort.Strings(ids)
-	alloc := make([]int64, len(ids))
-	rems := make([]*big.Rat, len(ids))
-	left := amount
+	ws := make([]*big.Rat, len(ids))
 	for i, id := range ids {
-		exact := new(big.Rat).Mul(new(big.Rat).SetInt64(amount), weights[id])
-		exact.Quo(exact, total)
-		floor := new(big.Int).Quo(exact.Num(), exact.Denom())
-		alloc[i] = floor.Int64()
-		rems[i] = exact.Sub(exact, new(big.Rat).SetInt(floor))
-		left -= alloc[i]
+		ws[i] = weights[id]
 	}
-	order := make([]int, len(ids))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rems[order[a]].Cmp(rems[order[b]]) > 0 })
-	for k := int64(0); k < left; k++ {
-		alloc[order[k]]++
+	amounts, _, err := sharing.Apportion(amount, ws)
+	if err != nil {
+		panic(err)
 	}
 	out := make([]ledger.Allocation, len(ids))
 	for i, id := range ids {
-		out[i] = ledger.Allocation{Member: id, Amount: fen(alloc[i])}
+		out[i] = ledger.Allocation{Member: id, Amount: fen(amounts[i])}
 	}
 	return out
 }
