@@ -101,7 +101,7 @@ func runBenchEvaluation(ctx context.Context, e *env, args []string) error {
 	}
 	res := &evaluationBench{Period: *period, Runs: *runs, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), FoldSecond: time.Since(start).Seconds()}
 	return r.View(func(m *projections.Model) error {
-		from, to, err := parsePeriod(*period, m.Location())
+		from, to, err := projections.ParsePeriod(*period, m.Location())
 		if err != nil {
 			return err
 		}

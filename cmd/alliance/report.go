@@ -74,7 +74,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		}
 		if *compare != "" {
 			var q projections.Query
-			if q.From, q.To, err = parsePeriod(*compare, m.Location()); err != nil {
+			if q.From, q.To, err = projections.ParsePeriod(*compare, m.Location()); err != nil {
 				return fmt.Errorf("--compare: %w", err)
 			}
 			if other, err = evaluate(m, *compare, q); err != nil {
@@ -86,7 +86,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 				continue
 			}
 			var q projections.Query
-			if q.From, q.To, err = parsePeriod(p, m.Location()); err != nil {
+			if q.From, q.To, err = projections.ParsePeriod(p, m.Location()); err != nil {
 				return fmt.Errorf("--trend: %w", err)
 			}
 			r, err := evaluate(m, p, q)

@@ -233,3 +233,10 @@ func (s *Store) quarantine(id string, seq uint64, reason string) {
 		s.opts.OnQuarantine(Quarantined{Alliance: id, StreamSeq: seq, Reason: reason})
 	}
 }
+
+// JetStream returns the store's JetStream context, for the buckets other
+// packages keep next to the logs (API tokens, say).
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
+// Replicas is the replica count the store creates streams and buckets with.
+func (s *Store) Replicas() int { return s.opts.Replicas }
