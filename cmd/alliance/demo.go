@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/alliance-ledger/alliance/api"
 	"github.com/alliance-ledger/alliance/ledger"
 	"github.com/alliance-ledger/alliance/ledger/sample"
 	"github.com/alliance-ledger/alliance/projections"
@@ -25,6 +26,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	sf.register(fs, e.getenv)
 	alliance := fs.String("alliance", "yrd-battery", "id of the sample alliance")
 	noServe := fs.Bool("no-serve", false, "build the sample alliance and exit")
+	var vf serveFlags
+	vf.register(fs, e.getenv)
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "Usage: alliance demo [flags]\n\nBuilds a sample alliance (a dozen members, projects over three years, contributions of every kind,")
 		fmt.Fprintln(e.stderr, "IP filings, funding, a disputed payout) in the data directory and prints a summary. Running it")
@@ -34,7 +37,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
-	_ = noServe // serving arrives with the HTTP API; until then demo always exits after building
+	if err := vf.check(); err != nil {
+		return err
+	}
 	lc, err := sf.open(ctx, e)
 	if err != nil {
 		return err
@@ -52,7 +57,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("build sample alliance: %w", err)
 	}
 	elapsed := time.Since(start)
-	checkpointIfDue(ctx, e, lc, sf, keyFlags{path: e.getenv("ALLIANCE_KEY")}, *alliance)
+	checkpointIfDue(ctx, e, lc, sf, vf.key, *alliance)
 	fresh := 0
 	for _, rc := range receipts {
 		if !rc.Duplicate {
@@ -79,7 +84,37 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		"allocate --pool POOL-Y3-SERVICES --method multifactor-shapley", "dispute list", "audit checkpoints", "verify"} {
 		fmt.Fprintf(e.stdout, "  alliance %s --data %s --alliance %s\n", c, sf.data, *alliance)
 	}
-	return nil
+	if *noServe {
+		return nil
+	}
+	w.Close()
+	return serveDemo(ctx, e, lc, sf, vf, *alliance)
+}
+
+// serveDemo serves the sample alliance with a fresh secretariat token and
+// a member token, and prints the links that sign a browser in with them.
+func serveDemo(ctx context.Context, e *env, lc *ledgerConn, sf storeFlags, vf serveFlags, alliance string) error {
+	tokens, err := api.OpenTokens(ctx, lc.store.JetStream(), sf.replicas)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	sec, _, err := tokens.Create(ctx, api.Principal{Role: api.RoleSecretariat, Alliance: alliance, Name: "demo secretariat"}, now)
+	if err != nil {
+		return err
+	}
+	mem, _, err := tokens.Create(ctx, api.Principal{Role: api.RoleMember, Alliance: alliance, Member: "M02", Name: "demo member M02"}, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	return serve(ctx, e, lc, sf, vf, func(url string) {
+		fmt.Fprintf(e.stdout, "secretariat token: %s\nmember M02 token:  %s\n", sec, mem)
+		fmt.Fprintf(e.stdout, "dashboard (secretariat): %s/login?token=%s&next=/a/%s\n", url, sec, alliance)
+		fmt.Fprintf(e.stdout, "dashboard (member M02):  %s/login?token=%s&next=/a/%s\n", url, mem, alliance)
+		fmt.Fprintf(e.stdout, "API: curl -H 'Authorization: Bearer %s' %s/v1/alliances/%s/balances\n", sec, url, alliance)
+		fmt.Fprintln(e.stdout, "Stop with Ctrl-C.")
+	})
 }
 
 // appendSample appends the sample's requests in order. The sample computes

@@ -36,7 +36,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "build the sample alliance in the data directory", runDemo},
+		{"demo", "build the sample alliance, then serve it (--no-serve: build only)", runDemo},
+		{"serve", "serve the JSON API, the web dashboard and metrics over HTTP", runServe},
+		{"token", "create, list or revoke API tokens (token create|list|revoke)", runToken},
 		{"record", "append one command (an event) to an alliance's log", runRecord},
 		{"log", "print an alliance's events", runLog},
 		{"balances", "member balances, as of any position, time or period", runBalances},

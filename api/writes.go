@@ -1,0 +1,443 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/projections"
+	"github.com/alliance-ledger/alliance/projections/payout"
+)
+
+// writeRoute maps a POST route to the event it appends. The body is the
+// event's payload, with an optional "occurred_at" (RFC 3339, default now);
+// path parameters fill the payload fields they name (a body that gives
+// such a field another value is refused).
+type writeRoute struct {
+	pattern string // under /v1/alliances/{alliance}
+	typ     string
+	binds   []bind
+}
+
+type bind struct {
+	param, field string
+	number       bool // a log position
+}
+
+var writeRoutes = []writeRoute{
+	{"/members", ledger.TypeMemberAdmitted, nil},
+	{"/members/{member}/role", ledger.TypeMemberRoleChanged, []bind{{"member", "member", false}}},
+	{"/members/{member}/departure", ledger.TypeMemberDeparted, []bind{{"member", "member", false}}},
+	{"/agreements", ledger.TypeAgreementSigned, nil},
+	{"/agreements/amendments", ledger.TypeAgreementAmended, nil},
+	{"/projects", ledger.TypeProjectOpened, nil},
+	{"/projects/{project}/participants", ledger.TypeProjectParticipants, []bind{{"project", "project", false}}},
+	{"/projects/{project}/closure", ledger.TypeProjectClosed, []bind{{"project", "project", false}}},
+	{"/contributions", ledger.TypeContributionRecorded, nil},
+	{"/contributions/{seq}/confirmation", ledger.TypeContributionConfirmed, []bind{{"seq", "contribution", true}}},
+	{"/contributions/{seq}/contest", ledger.TypeContributionContested, []bind{{"seq", "contribution", true}}},
+	{"/ip", ledger.TypeIPFiled, nil},
+	{"/ip/{asset}/status", ledger.TypeIPStatusChanged, []bind{{"asset", "asset", false}}},
+	{"/ip/{asset}/licence-revenue", ledger.TypeIPLicenceRevenue, []bind{{"asset", "asset", false}}},
+	{"/funding", ledger.TypeFundingReceived, nil},
+	{"/costs", ledger.TypeCostIncurred, nil},
+	{"/losses", ledger.TypeLossRealized, nil},
+	{"/pools", ledger.TypePoolDeclared, nil},
+	{"/pools/{pool}/assessments", ledger.TypePoolAssessed, []bind{{"pool", "pool", false}}},
+	{"/payouts/{seq}/settlement", ledger.TypePayoutSettled, []bind{{"seq", "payout", true}}},
+	{"/disputes", ledger.TypeDisputeRaised, nil},
+	{"/entries/{seq}/reversal", ledger.TypeEntryReversed, []bind{{"seq", "entry", true}}},
+	{"/entries/{seq}/correction", ledger.TypeEntryCorrected, []bind{{"seq", "entry", true}}},
+	{"/evaluation/schemes", ledger.TypeEvaluationScheme, nil},
+	{"/evaluation/ratings", ledger.TypeEvaluationRated, nil},
+}
+
+const alliancePath = "/v1/alliances/{alliance}"
+
+func (s *Server) registerWrites() {
+	s.handle("POST", "/v1/alliances", Write, s.foundAlliance)
+	for _, wr := range writeRoutes {
+		s.handle("POST", alliancePath+wr.pattern, Write, s.writeEvent(wr))
+	}
+	s.handle("POST", alliancePath+"/commands", Write, s.writeCommands)
+	s.handle("POST", alliancePath+"/pools/{pool}/preview", Read, s.previewPayout)
+	s.handle("POST", alliancePath+"/pools/{pool}/payouts", Write, s.commitPayout)
+	s.handle("POST", alliancePath+"/disputes/{seq}/resolution", Write, s.resolveDispute)
+}
+
+// readObject reads a JSON object body.
+func readObject(r *http.Request) (map[string]json.RawMessage, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return map[string]json.RawMessage{}, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return nil, badRequest("", "the body must be a JSON object: %v", err)
+	}
+	return m, nil
+}
+
+// popTime removes an RFC 3339 time field from the body (zero if absent).
+func popTime(m map[string]json.RawMessage, field string) (time.Time, error) {
+	raw, ok := m[field]
+	if !ok {
+		return time.Time{}, nil
+	}
+	delete(m, field)
+	var t time.Time
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return t, badRequest(field, "want an RFC 3339 time such as 2025-03-01T09:00:00+08:00")
+	}
+	return t, nil
+}
+
+// bindPath fills the payload fields named by the route's path parameters.
+func bindPath(r *http.Request, m map[string]json.RawMessage, binds []bind) error {
+	for _, b := range binds {
+		v := r.PathValue(b.param)
+		var raw json.RawMessage
+		if b.number {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n == 0 {
+				return badRequest(b.param, "%q is not a log position", v)
+			}
+			raw = json.RawMessage(strconv.FormatUint(n, 10))
+		} else {
+			raw, _ = json.Marshal(v)
+		}
+		if have, ok := m[b.field]; ok && !jsonEqual(have, raw) {
+			return badRequest("payload."+b.field, "the body says %s but the path says %s", have, raw)
+		}
+		m[b.field] = raw
+	}
+	return nil
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && fmt.Sprint(x) == fmt.Sprint(y)
+}
+
+// command decodes a payload body into a command of type typ, strictly.
+func (s *Server) command(typ string, occurredAt time.Time, m map[string]json.RawMessage) (ledger.Command, error) {
+	if occurredAt.IsZero() {
+		occurredAt = s.cfg.Now()
+	}
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return ledger.Command{}, err
+	}
+	env, _ := json.Marshal(struct {
+		Type       string          `json:"type"`
+		OccurredAt time.Time       `json:"occurred_at"`
+		Payload    json.RawMessage `json:"payload"`
+	}{typ, occurredAt, payload})
+	var c ledger.Command
+	if err := json.Unmarshal(env, &c); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func (s *Server) writeEvent(wr writeRoute) handlerFunc {
+	return func(c *call) error {
+		m, err := readObject(c.r)
+		if err != nil {
+			return err
+		}
+		at, err := popTime(m, "occurred_at")
+		if err != nil {
+			return err
+		}
+		if err := bindPath(c.r, m, wr.binds); err != nil {
+			return err
+		}
+		cmd, err := s.command(wr.typ, at, m)
+		if err != nil {
+			return err
+		}
+		return s.submit(c, c.alliance, "", cmd)
+	}
+}
+
+// foundAlliance appends an alliance.founded to a new alliance: the body is
+// its payload plus "id".
+func (s *Server) foundAlliance(c *call) error {
+	m, err := readObject(c.r)
+	if err != nil {
+		return err
+	}
+	var id string
+	if raw, ok := m["id"]; !ok || json.Unmarshal(raw, &id) != nil {
+		return badRequest("id", "the new alliance's id is required (1-63 lowercase letters, digits, '_' or '-')")
+	}
+	delete(m, "id")
+	if !c.p.CanSee(id) {
+		return forbidden("id", "the token is for alliance %q, not %q", c.p.Alliance, id)
+	}
+	at, err := popTime(m, "occurred_at")
+	if err != nil {
+		return err
+	}
+	cmd, err := s.command(ledger.TypeAllianceFounded, at, m)
+	if err != nil {
+		return err
+	}
+	return s.submit(c, id, "", cmd)
+}
+
+// writeCommands appends several commands atomically: {"commands": [{"type",
+// "occurred_at", "payload"}, ...]}.
+func (s *Server) writeCommands(c *call) error {
+	var body struct {
+		Commands []ledger.Command `json:"commands"`
+	}
+	dec := json.NewDecoder(c.r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		var fe *ledger.FieldError
+		var mbe *http.MaxBytesError
+		if errors.As(err, &fe) || errors.As(err, &mbe) {
+			return err
+		}
+		return badRequest("commands", "the body does not decode: %v", err)
+	}
+	now := s.cfg.Now()
+	for i := range body.Commands {
+		if body.Commands[i].OccurredAt.IsZero() {
+			body.Commands[i].OccurredAt = now
+		}
+	}
+	return s.submit(c, c.alliance, "", body.Commands...)
+}
+
+// submit authorises each command for the caller and appends them as one
+// request; it answers with the receipt (201, or 200 for a retry).
+func (s *Server) submit(c *call, alliance, defaultKey string, cmds ...ledger.Command) error {
+	rc, err := s.append(c, alliance, defaultKey, cmds...)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if rc.Duplicate {
+		status = http.StatusOK
+	}
+	return writeJSON(c.w, status, rc)
+}
+
+func (s *Server) append(c *call, alliance, defaultKey string, cmds ...ledger.Command) (ledger.Receipt, error) {
+	if len(cmds) == 0 {
+		return ledger.Receipt{}, badRequest("commands", "at least one command is required")
+	}
+	for i, cmd := range cmds {
+		if err := authorize(c.p, cmd); err != nil {
+			if len(cmds) > 1 && err.Field != "" {
+				err.Field = fmt.Sprintf("commands[%d].%s", i, err.Field)
+			}
+			return ledger.Receipt{}, err
+		}
+	}
+	key := c.r.Header.Get("Idempotency-Key")
+	if key == "" {
+		key = defaultKey
+	}
+	if len(key) > 150 {
+		return ledger.Receipt{}, badRequest("Idempotency-Key", "at most 150 bytes")
+	}
+	if key != "" {
+		// Keys are the caller's own: two principals never collide.
+		key = c.p.ID + ":" + key
+	}
+	req := ledger.Request{Alliance: alliance, Actor: c.p.Actor(), IdempotencyKey: key, Commands: cmds}
+	start := time.Now()
+	rc, err := s.cfg.Writer.Append(c.r.Context(), req)
+	if err == nil {
+		s.metrics.appendLatency.Observe(time.Since(start).Seconds())
+	}
+	return rc, err
+}
+
+// memberWritable lists what a member may append, on its own behalf.
+var memberWritable = []string{ledger.TypeContributionRecorded, ledger.TypeContributionConfirmed,
+	ledger.TypeContributionContested, ledger.TypeIPFiled, ledger.TypeDisputeRaised}
+
+// authorize decides whether the principal may append the command: the
+// secretariat appends anything for its alliance; a member records its own
+// contributions and filings, confirms or contests what it is the
+// counterparty of, and raises its own disputes; an evaluator records
+// ratings; an auditor appends nothing.
+func authorize(p *Principal, c ledger.Command) *Problem {
+	switch p.Role {
+	case RoleSecretariat:
+		return nil
+	case RoleAuditor:
+		return forbidden("", "auditors read and verify everything and append nothing")
+	case RoleEvaluator:
+		if c.Type == ledger.TypeEvaluationRated {
+			return nil
+		}
+		return forbidden("type", "evaluators record expert ratings (evaluation.rated) only, not %s", c.Type)
+	case RoleMember:
+	default:
+		return forbidden("", "unknown role %q", p.Role)
+	}
+	own := func(field, who string) *Problem {
+		if who == p.Member {
+			return nil
+		}
+		return forbidden("payload."+field, "a member writes only on its own behalf: %s is %q but the token is member %q", field, who, p.Member)
+	}
+	switch pl := c.Payload.(type) {
+	case *ledger.ContributionRecorded:
+		return own("member", pl.Member)
+	case *ledger.ContributionConfirmed:
+		return own("by", pl.By)
+	case *ledger.ContributionContested:
+		return own("by", pl.By)
+	case *ledger.DisputeRaised:
+		return own("by", pl.By)
+	case *ledger.IPFiled:
+		if slices.ContainsFunc(pl.Owners, func(o ledger.Share) bool { return o.Member == p.Member }) {
+			return nil
+		}
+		return forbidden("payload.owners", "a member files only IP it co-owns: %q is not among the owners", p.Member)
+	}
+	return forbidden("type", "members may append %s; %s is the secretariat's", strings.Join(memberWritable, ", "), c.Type)
+}
+
+// payoutBody is the body of a payout preview or commit.
+type payoutBody struct {
+	Method  string `json:"method,omitempty"`
+	AsOfSeq uint64 `json:"as_of_seq,omitempty"`
+	Seed    uint64 `json:"seed,omitempty"`
+	Samples int    `json:"samples,omitempty"`
+}
+
+func decodeStrict(r *http.Request, v any) error {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("", "the body does not decode: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) allocate(c *call) (*payout.Allocation, error) {
+	var b payoutBody
+	if err := decodeStrict(c.r, &b); err != nil {
+		return nil, err
+	}
+	var a *payout.Allocation
+	err := s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) (err error) {
+		if b.AsOfSeq > m.Last() {
+			return badRequest("as_of_seq", "position %d is beyond the log's last position %d", b.AsOfSeq, m.Last())
+		}
+		a, err = payout.Compute(m, payout.Request{Pool: c.r.PathValue("pool"), Method: b.Method, AsOf: b.AsOfSeq, Seed: b.Seed, Samples: b.Samples})
+		return err
+	})
+	return a, err
+}
+
+// previewPayout computes a pool's allocation as of a position; nothing is
+// appended.
+func (s *Server) previewPayout(c *call) error {
+	a, err := s.allocate(c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c.w, http.StatusOK, a)
+}
+
+// commitPayout computes the allocation and records it as a payout.committed
+// with every input; the default idempotency key makes a retry of the same
+// computation find the first.
+func (s *Server) commitPayout(c *call) error {
+	if err := authorize(c.p, ledger.Command{Type: ledger.TypePayoutCommitted, Payload: &ledger.PayoutCommitted{}}); err != nil {
+		return err
+	}
+	a, err := s.allocate(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.Payload()
+	if err != nil {
+		return err
+	}
+	rc, err := s.append(c, c.alliance, fmt.Sprintf("payout/%s/%s/%d", a.Pool, a.Method, a.ComputedAt), ledger.NewCommand(s.cfg.Now(), p))
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if rc.Duplicate {
+		status = http.StatusOK
+	}
+	return writeJSON(c.w, status, struct {
+		*payout.Allocation
+		Committed ledger.Receipt `json:"committed"`
+	}{a, rc})
+}
+
+// resolveDispute closes a dispute; with "adjust", the disputed payout is
+// recomputed as of as_of_seq and the adjustment is appended with the
+// resolution, in one request.
+func (s *Server) resolveDispute(c *call) error {
+	seq, err := strconv.ParseUint(c.r.PathValue("seq"), 10, 64)
+	if err != nil || seq == 0 {
+		return badRequest("seq", "%q is not a log position", c.r.PathValue("seq"))
+	}
+	var b struct {
+		Outcome     string   `json:"outcome"`
+		Resolution  string   `json:"resolution"`
+		Adjustments []uint64 `json:"adjustments,omitempty"`
+		Adjust      bool     `json:"adjust,omitempty"`
+		AsOfSeq     uint64   `json:"as_of_seq,omitempty"`
+	}
+	if err := decodeStrict(c.r, &b); err != nil {
+		return err
+	}
+	res := &ledger.DisputeResolved{Dispute: seq, Outcome: b.Outcome, Resolution: b.Resolution, Adjustments: b.Adjustments}
+	now := s.cfg.Now()
+	cmds := []ledger.Command{ledger.NewCommand(now, res)}
+	if err := authorize(c.p, cmds[0]); err != nil {
+		return err
+	}
+	if b.Adjust {
+		var adj *ledger.PayoutAdjusted
+		err := s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) error {
+			d, err := m.Dispute(seq, 0)
+			if err != nil {
+				return err
+			}
+			if d.SubjectType != ledger.TypePayoutCommitted {
+				return badRequest("adjust", "the dispute at %d is about a %s, not a payout; append the correction and cite it in adjustments", seq, d.SubjectType)
+			}
+			adj, _, err = payout.Adjust(m, d.Subject, b.AsOfSeq)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		adj.Dispute, adj.Reason = seq, b.Resolution
+		cmds = []ledger.Command{ledger.NewCommand(now, adj), cmds[0]}
+	}
+	return s.submit(c, c.alliance, fmt.Sprintf("dispute/%d/resolve", seq), cmds...)
+}
