@@ -14,7 +14,9 @@ import (
 // time it happened at, and the payload. The writer validates it and, if it
 // holds, appends it as one event.
 type Command struct {
-	Type       string    `json:"type"`
+	Type string `json:"type"`
+	// OccurredAt is when the fact happened (business time); zero means
+	// when the writer records it.
 	OccurredAt time.Time `json:"occurred_at"`
 	Payload    Payload   `json:"payload"`
 }

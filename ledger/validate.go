@@ -164,7 +164,7 @@ const maxFutureSkew = 24 * time.Hour
 
 func validateOccurredAt(t, now time.Time) error {
 	if t.IsZero() {
-		return invalid("occurred_at", "is required")
+		return nil // the writer records the event as occurring when it is recorded
 	}
 	if t.Before(earliestOccurredAt) {
 		return invalid("occurred_at", "%s is before 1980-01-01", t.Format(time.RFC3339))

@@ -674,7 +674,7 @@ func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, er
 		e := &Event{
 			ID: newID(), Seq: seq, Type: c.Type, Version: registry[c.Type].current,
 			Alliance: aw.id, Aggregate: payload.aggregate(seq), Actor: p.req.Actor,
-			OccurredAt: c.OccurredAt.UTC(), RecordedAt: now,
+			OccurredAt: occurredAt(c.OccurredAt, now), RecordedAt: now,
 			IdempotencyKey: p.req.IdempotencyKey, CommandDigest: p.digest,
 			Payload: payload,
 		}
@@ -692,6 +692,16 @@ func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, er
 		return nil, err
 	}
 	return events, nil
+}
+
+// occurredAt is a command's business time; a command that gives none
+// occurred when it is recorded. The request's digest is of the command as
+// given, so a retry without a time finds the original.
+func occurredAt(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t.UTC()
 }
 
 // checkInvariants holds after every request: the founding request must also

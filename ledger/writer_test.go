@@ -176,7 +176,6 @@ func TestRequestValidation(t *testing.T) {
 		{"bad alliance id", ledger.Request{Alliance: "Bad Id", Actor: "a", Commands: []ledger.Command{cmd(1, &ledger.ProjectClosed{Project: "P1", Outcome: "completed"})}}, "alliance"},
 		{"no actor", ledger.Request{Alliance: "a", Commands: []ledger.Command{cmd(1, &ledger.ProjectClosed{Project: "P1", Outcome: "completed"})}}, "actor"},
 		{"no commands", ledger.Request{Alliance: "a", Actor: "a"}, "commands"},
-		{"no time", ledger.Request{Alliance: "a", Actor: "a", Commands: []ledger.Command{{Payload: &ledger.ProjectClosed{Project: "P1", Outcome: "completed"}}}}, "occurred_at"},
 		{"future time", ledger.Request{Alliance: "a", Actor: "a", Commands: []ledger.Command{ledger.NewCommand(testNow.Add(72*time.Hour), &ledger.ProjectClosed{Project: "P1", Outcome: "completed"})}}, "occurred_at"},
 		{"type mismatch", ledger.Request{Alliance: "a", Actor: "a", Commands: []ledger.Command{{Type: "member.admitted", OccurredAt: day(1), Payload: &ledger.ProjectClosed{Project: "P1", Outcome: "completed"}}}}, "type"},
 		{"second command named", ledger.Request{Alliance: "a", Actor: "a", Commands: []ledger.Command{cmd(1, &ledger.ProjectClosed{Project: "P1", Outcome: "completed"}), cmd(1, &ledger.ProjectClosed{Project: "P1", Outcome: "won"})}}, "commands[1].payload.outcome"},
@@ -190,6 +189,36 @@ func TestRequestValidation(t *testing.T) {
 				t.Errorf("err = %v, want invalid field %q", err, tt.field)
 			}
 		})
+	}
+}
+
+// A command without a business time occurred when it was recorded, and a
+// retry of it later finds the original rather than conflicting.
+func TestOccurredAtDefaultsToRecordedTime(t *testing.T) {
+	store := memstore.New()
+	var mu sync.Mutex
+	now := testNow
+	w := ledger.NewWriter(store, ledger.WriterOptions{Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Minute)
+		return now
+	}})
+	t.Cleanup(w.Close)
+	mustAppend(t, w, founding())
+	r := req("untimed", ledger.Command{Payload: &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(100)}})
+	first := mustAppend(t, w, r)
+	again := mustAppend(t, w, r)
+	if !again.Duplicate || again.First != first.First {
+		t.Fatalf("retry without a time: %+v, want the original %+v", again, first)
+	}
+	events := readAll(t, store)
+	e, err := ledger.DecodeEvent(events[first.First-1].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.OccurredAt.Equal(e.RecordedAt) || !e.RecordedAt.Equal(first.RecordedAt) {
+		t.Fatalf("occurred_at %s, recorded_at %s (receipt %s): want both the recording time", e.OccurredAt, e.RecordedAt, first.RecordedAt)
 	}
 }
 
