@@ -132,9 +132,6 @@ func jsonEqual(a, b json.RawMessage) bool {
 
 // command decodes a payload body into a command of type typ, strictly.
 func (s *Server) command(typ string, occurredAt time.Time, m map[string]json.RawMessage) (ledger.Command, error) {
-	if occurredAt.IsZero() {
-		occurredAt = s.cfg.Now()
-	}
 	payload, err := json.Marshal(m)
 	if err != nil {
 		return ledger.Command{}, err
@@ -173,7 +170,8 @@ func (s *Server) writeEvent(wr writeRoute) handlerFunc {
 }
 
 // foundAlliance appends an alliance.founded to a new alliance: the body is
-// its payload plus "id".
+// its payload plus "id", and "members" (member.admitted payloads, the
+// custodian's at least) admitted in the same request.
 func (s *Server) foundAlliance(c *call) error {
 	m, err := readObject(c.r)
 	if err != nil {
@@ -191,11 +189,71 @@ func (s *Server) foundAlliance(c *call) error {
 	if err != nil {
 		return err
 	}
+	// The custodian is admitted in the founding request: "members" holds
+	// member.admitted payloads appended with it, atomically.
+	var members []map[string]json.RawMessage
+	if raw, ok := m["members"]; ok {
+		if err := json.Unmarshal(raw, &members); err != nil {
+			return badRequest("members", "want a list of member.admitted payloads: %v", err)
+		}
+		delete(m, "members")
+	}
 	cmd, err := s.command(ledger.TypeAllianceFounded, at, m)
 	if err != nil {
 		return err
 	}
-	return s.submit(c, id, "", cmd)
+	cmds := []ledger.Command{cmd}
+	for i, mm := range members {
+		mc, err := s.command(ledger.TypeMemberAdmitted, at, mm)
+		if err != nil {
+			var fe *ledger.FieldError
+			if errors.As(err, &fe) {
+				return badRequest(fmt.Sprintf("members[%d].%s", i, strings.TrimPrefix(fe.Field, "payload.")), "%s", fe.Rule)
+			}
+			return err
+		}
+		cmds = append(cmds, mc)
+	}
+	rc, err := s.append(c, id, "", cmds...)
+	if err != nil {
+		return renameCommands(err, func(i int) string {
+			if i == 0 {
+				return ""
+			}
+			return fmt.Sprintf("members[%d].", i-1)
+		})
+	}
+	return writeReceipt(c, rc)
+}
+
+// renameCommands renames the "commands[i]." prefix the writer gives the
+// field of a multi-command request's error to what the route's body
+// calls it.
+func renameCommands(err error, name func(i int) string) error {
+	var fe *ledger.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	var i int
+	var rest string
+	if n, _ := fmt.Sscanf(fe.Field, "commands[%d]", &i); n != 1 {
+		return err
+	}
+	_, rest, _ = strings.Cut(fe.Field, "].")
+	c := *fe
+	c.Field = name(i) + rest
+	if rest == "" {
+		c.Field = strings.TrimSuffix(name(i), ".")
+	}
+	return &c
+}
+
+func writeReceipt(c *call, rc ledger.Receipt) error {
+	status := http.StatusCreated
+	if rc.Duplicate {
+		status = http.StatusOK
+	}
+	return writeJSON(c.w, status, rc)
 }
 
 // writeCommands appends several commands atomically: {"commands": [{"type",
@@ -214,12 +272,6 @@ func (s *Server) writeCommands(c *call) error {
 		}
 		return badRequest("commands", "the body does not decode: %v", err)
 	}
-	now := s.cfg.Now()
-	for i := range body.Commands {
-		if body.Commands[i].OccurredAt.IsZero() {
-			body.Commands[i].OccurredAt = now
-		}
-	}
 	return s.submit(c, c.alliance, "", body.Commands...)
 }
 
@@ -230,11 +282,7 @@ func (s *Server) submit(c *call, alliance, defaultKey string, cmds ...ledger.Com
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if rc.Duplicate {
-		status = http.StatusOK
-	}
-	return writeJSON(c.w, status, rc)
+	return writeReceipt(c, rc)
 }
 
 func (s *Server) append(c *call, alliance, defaultKey string, cmds ...ledger.Command) (ledger.Receipt, error) {
@@ -341,10 +389,44 @@ func decodeStrict(r *http.Request, v any) error {
 	return nil
 }
 
-func (s *Server) allocate(c *call) (*payout.Allocation, error) {
+// allocate computes the allocation the body asks for. When the pool is
+// already paid out, paid is the payout in force (the last one neither
+// reversed nor an adjustment).
+func (s *Server) allocate(c *call) (a *payout.Allocation, paid *projections.PayoutFact, b payoutBody, err error) {
+	if err := decodeStrict(c.r, &b); err != nil {
+		return nil, nil, b, err
+	}
+	pool := c.r.PathValue("pool")
+	err = s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) (err error) {
+		if b.AsOfSeq > m.Last() {
+			return badRequest("as_of_seq", "position %d is beyond the log's last position %d", b.AsOfSeq, m.Last())
+		}
+		pf, err := m.Pool(pool, 0)
+		if err != nil {
+			return err
+		}
+		for i, p := range pf.Payouts {
+			if p.Adjusts == 0 && p.Reversed == 0 {
+				paid = &pf.Payouts[i]
+			}
+		}
+		asOf := b.AsOfSeq
+		if paid != nil && asOf == 0 && (b.Method == "" || b.Method == paid.Method) {
+			// A retry of a commit made "as of the latest" finds it.
+			asOf = paid.ComputedAt
+		}
+		a, err = payout.Compute(m, payout.Request{Pool: pool, Method: b.Method, AsOf: asOf, Seed: b.Seed, Samples: b.Samples})
+		return err
+	})
+	return a, paid, b, err
+}
+
+// previewPayout computes a pool's allocation as of a position; nothing is
+// appended.
+func (s *Server) previewPayout(c *call) error {
 	var b payoutBody
 	if err := decodeStrict(c.r, &b); err != nil {
-		return nil, err
+		return err
 	}
 	var a *payout.Allocation
 	err := s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) (err error) {
@@ -354,13 +436,6 @@ func (s *Server) allocate(c *call) (*payout.Allocation, error) {
 		a, err = payout.Compute(m, payout.Request{Pool: c.r.PathValue("pool"), Method: b.Method, AsOf: b.AsOfSeq, Seed: b.Seed, Samples: b.Samples})
 		return err
 	})
-	return a, err
-}
-
-// previewPayout computes a pool's allocation as of a position; nothing is
-// appended.
-func (s *Server) previewPayout(c *call) error {
-	a, err := s.allocate(c)
 	if err != nil {
 		return err
 	}
@@ -374,17 +449,31 @@ func (s *Server) commitPayout(c *call) error {
 	if err := authorize(c.p, ledger.Command{Type: ledger.TypePayoutCommitted, Payload: &ledger.PayoutCommitted{}}); err != nil {
 		return err
 	}
-	a, err := s.allocate(c)
+	a, paid, _, err := s.allocate(c)
 	if err != nil {
 		return err
 	}
-	p, err := a.Payload()
-	if err != nil {
-		return err
-	}
-	rc, err := s.append(c, c.alliance, fmt.Sprintf("payout/%s/%s/%d", a.Pool, a.Method, a.ComputedAt), ledger.NewCommand(s.cfg.Now(), p))
-	if err != nil {
-		return err
+	var rc ledger.Receipt
+	if paid != nil {
+		// A retry of the same commit finds it; anything else is refused.
+		same := paid.Method == a.Method && paid.ComputedAt == a.ComputedAt && len(paid.Amounts) == len(a.Members)
+		for i, al := range paid.Amounts {
+			same = same && al.Member == a.Members[i].Member && al.Amount.Amount == a.Members[i].Amount
+		}
+		if !same {
+			return &Problem{Status: http.StatusConflict, Title: "conflict", Field: "pool",
+				Detail: fmt.Sprintf("pool %q is already paid out at position %d (%s as of %d); reverse that payout first to commit another", a.Pool, paid.Seq, paid.Method, paid.ComputedAt),
+				Rule:   "a pool is paid out once; a new payout needs the old one reversed"}
+		}
+		rc = ledger.Receipt{Alliance: c.alliance, First: paid.Seq, Last: paid.Seq, Duplicate: true}
+	} else {
+		p, err := a.Payload()
+		if err != nil {
+			return err
+		}
+		if rc, err = s.append(c, c.alliance, fmt.Sprintf("payout/%s/%s/%d", a.Pool, a.Method, a.ComputedAt), ledger.NewCommand(time.Time{}, p)); err != nil {
+			return err
+		}
 	}
 	status := http.StatusCreated
 	if rc.Duplicate {
@@ -415,7 +504,9 @@ func (s *Server) resolveDispute(c *call) error {
 		return err
 	}
 	res := &ledger.DisputeResolved{Dispute: seq, Outcome: b.Outcome, Resolution: b.Resolution, Adjustments: b.Adjustments}
-	now := s.cfg.Now()
+	// No business time: a resolution occurs when it is recorded, and a
+	// retry then finds it.
+	var now time.Time
 	cmds := []ledger.Command{ledger.NewCommand(now, res)}
 	if err := authorize(c.p, cmds[0]); err != nil {
 		return err
