@@ -20,6 +20,7 @@ func (s *Server) registerRoutes() {
 		return err
 	})
 	s.registerReads()
+	s.registerTokens()
 	s.registerWrites()
 	s.registerDashboard()
 	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {

@@ -293,6 +293,10 @@ func (s *Server) authenticate(c *call, access Access) error {
 		if p.Role == RoleMember {
 			return forbidden("", "members read the alliance's aggregates and their own statement; this needs a secretariat, auditor or evaluator token")
 		}
+	case Write:
+		if p.Role == RoleAuditor {
+			return forbidden("", "auditors read and verify everything and append nothing")
+		}
 	case Operator:
 		if p.Role != RoleSecretariat || p.Alliance != AnyAlliance {
 			return forbidden("", "this needs a secretariat token for every alliance (--alliance '*')")

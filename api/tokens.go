@@ -70,14 +70,14 @@ func (p *Principal) Validate() error {
 	}
 	switch {
 	case p.Role == RoleMember && p.Member == "":
-		return errors.New("a member token names its member (--member)")
+		return errors.New("a member token names its member (member)")
 	case p.Role == RoleMember && p.Alliance == AnyAlliance:
-		return errors.New("a member token belongs to one alliance (--alliance)")
+		return errors.New("a member token belongs to one alliance, not every one")
 	case p.Role != RoleMember && p.Member != "":
 		return fmt.Errorf("only member tokens name a member, not %s tokens", p.Role)
 	}
 	if p.Name == "" || len(p.Name) > 100 || strings.ContainsAny(p.Name, "#/\n") {
-		return errors.New("name the token (--name, at most 100 bytes, without '#', '/' or newlines)")
+		return errors.New("name the token (name: at most 100 bytes, without '#', '/' or newlines)")
 	}
 	return nil
 }
