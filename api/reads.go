@@ -88,6 +88,22 @@ func parseViewParams(r *http.Request) (viewParams, error) {
 	return vp, nil
 }
 
+// checkAsOf refuses a position beyond the log's end at once: only min_seq
+// waits for positions to come.
+func (s *Server) checkAsOf(c *call, asOf uint64) error {
+	if asOf == 0 {
+		return nil
+	}
+	last, err := s.cfg.Store.Last(c.r.Context(), c.alliance)
+	if err != nil {
+		return err
+	}
+	if asOf > last {
+		return badRequest("as_of_seq", "position %d is beyond the log's last position %d", asOf, last)
+	}
+	return nil
+}
+
 // query resolves the parameters against the model (dates are in the
 // alliance's time zone).
 func (vp viewParams) query(m *projections.Model) (projections.Query, error) {
@@ -132,6 +148,9 @@ func (vp viewParams) query(m *projections.Model) (projections.Query, error) {
 func (s *Server) withView(c *call, fn func(m *projections.Model, q projections.Query) error) error {
 	vp, err := parseViewParams(c.r)
 	if err != nil {
+		return err
+	}
+	if err := s.checkAsOf(c, vp.asOfSeq); err != nil {
 		return err
 	}
 	return s.view(c.r.Context(), c.alliance, max(vp.minSeq, vp.asOfSeq), func(m *projections.Model) error {

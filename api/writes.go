@@ -397,6 +397,9 @@ func (s *Server) allocate(c *call) (a *payout.Allocation, paid *projections.Payo
 		return nil, nil, b, err
 	}
 	pool := c.r.PathValue("pool")
+	if err := s.checkAsOf(c, b.AsOfSeq); err != nil {
+		return nil, nil, b, err
+	}
 	err = s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) (err error) {
 		if b.AsOfSeq > m.Last() {
 			return badRequest("as_of_seq", "position %d is beyond the log's last position %d", b.AsOfSeq, m.Last())
@@ -426,6 +429,9 @@ func (s *Server) allocate(c *call) (a *payout.Allocation, paid *projections.Payo
 func (s *Server) previewPayout(c *call) error {
 	var b payoutBody
 	if err := decodeStrict(c.r, &b); err != nil {
+		return err
+	}
+	if err := s.checkAsOf(c, b.AsOfSeq); err != nil {
 		return err
 	}
 	var a *payout.Allocation

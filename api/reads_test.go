@@ -1,0 +1,297 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/alliance-ledger/alliance/ledger"
+	"github.com/alliance-ledger/alliance/ledger/audit"
+	"github.com/alliance-ledger/alliance/projections"
+)
+
+// readCase is a GET route with parameters that succeed on the sample, and
+// a query that breaks a rule.
+type readCase struct {
+	pattern string
+	path    string // with parameters filled in
+	bad     string // query that must be a 400, "" if the route has none
+}
+
+func readCases(t *testing.T, te *testEnv) []readCase {
+	base := "/v1/alliances/" + sampleAlliance
+	// A committed payout and a dispute of the sample.
+	var payoutSeq, disputeSeq uint64
+	var pools Page[projections.PoolFact]
+	te.do("GET", base+"/pools", "auditor", nil).JSON(t, &pools)
+	for _, p := range pools.Items {
+		for _, po := range p.Payouts {
+			if po.Adjusts == 0 && payoutSeq == 0 {
+				payoutSeq = po.Seq
+			}
+		}
+	}
+	var disputes Page[projections.DisputeFact]
+	te.do("GET", base+"/disputes", "auditor", nil).JSON(t, &disputes)
+	if len(disputes.Items) > 0 {
+		disputeSeq = disputes.Items[0].Seq
+	}
+	if payoutSeq == 0 || disputeSeq == 0 {
+		t.Fatalf("the sample has no payout (%d) or dispute (%d)", payoutSeq, disputeSeq)
+	}
+	return []readCase{
+		{"/v1/alliances", "/v1/alliances", "limit=0"},
+		{"/v1/alliances/{alliance}", base, "as_of_seq=99999999"},
+		{"/v1/alliances/{alliance}/members", base + "/members", "cursor=bogus"},
+		{"/v1/alliances/{alliance}/members/{member}/statement", base + "/members/M02/statement", "period=2025-13"},
+		{"/v1/alliances/{alliance}/agreement", base + "/agreement", "as_of_time=yesterday"},
+		{"/v1/alliances/{alliance}/projects", base + "/projects", "limit=5000"},
+		{"/v1/alliances/{alliance}/contributions", base + "/contributions?project=P1", "as_of_seq=x"},
+		{"/v1/alliances/{alliance}/ip", base + "/ip", "min_seq=-1"},
+		{"/v1/alliances/{alliance}/balances", base + "/balances?period=2025", "from=2025-13-01"},
+		{"/v1/alliances/{alliance}/risk", base + "/risk", "period=2025&from=2025-01-01"},
+		{"/v1/alliances/{alliance}/outputs", base + "/outputs", "to=tomorrow"},
+		{"/v1/alliances/{alliance}/pools", base + "/pools", "as_of_seq=1&as_of_time=2025-01-01"},
+		{"/v1/alliances/{alliance}/pools/{pool}", base + "/pools/" + pools.Items[0].ID, "as_of_seq=99999999"},
+		{"/v1/alliances/{alliance}/payouts/{seq}", base + fmt.Sprintf("/payouts/%d", payoutSeq), "as_of_seq=99999999"},
+		{"/v1/alliances/{alliance}/payouts/{seq}/explanation", base + fmt.Sprintf("/payouts/%d/explanation", payoutSeq), "as_of_seq=99999999"},
+		{"/v1/alliances/{alliance}/disputes", base + "/disputes", "limit=-1"},
+		{"/v1/alliances/{alliance}/disputes/{seq}", base + fmt.Sprintf("/disputes/%d", disputeSeq), "as_of_seq=99999999"},
+		{"/v1/alliances/{alliance}/evaluation", base + "/evaluation?period=2024", "period=someday"},
+		{"/v1/alliances/{alliance}/events", base + "/events?limit=10", "after=x"},
+		{"/v1/alliances/{alliance}/quarantine", base + "/quarantine", ""},
+		{"/v1/alliances/{alliance}/audit/checkpoints", base + "/audit/checkpoints", ""},
+		{"/v1/alliances/{alliance}/audit/checkpoints/latest", base + "/audit/checkpoints/latest", ""},
+		{"/v1/alliances/{alliance}/audit/cosignatures", base + "/audit/cosignatures", ""},
+		{"/v1/alliances/{alliance}/audit/proofs/inclusion", base + "/audit/proofs/inclusion?seq=5", "seq=0"},
+		{"/v1/alliances/{alliance}/audit/proofs/consistency", base + "/audit/proofs/consistency?from=10", "from=x"},
+		{"/v1/alliances/{alliance}/exports/{view}", base + "/exports/balances?format=csv", "format=pdf"},
+		{"/v1/tokens", "/v1/tokens", ""},
+	}
+}
+
+// addQuery sets the parameters of q on path, replacing any it has.
+func addQuery(path, q string) string {
+	p, query, _ := strings.Cut(path, "?")
+	vs, _ := url.ParseQuery(query)
+	add, _ := url.ParseQuery(q)
+	for k, v := range add {
+		vs[k] = v
+	}
+	return p + "?" + vs.Encode()
+}
+
+// TestReadRoutes: every GET route answers 200 to the auditor, 401 without
+// a token, 403 to another alliance's secretariat, and 400 with the field
+// named for a parameter that breaks a rule.
+func TestReadRoutes(t *testing.T) {
+	te := newTestEnv(t, true)
+	signCheckpoint(t, te)
+	covered := map[string]bool{}
+	for _, rc := range readCases(t, te) {
+		covered[rc.pattern] = true
+		reader := "auditor"
+		if rc.pattern == "/v1/tokens" {
+			reader = "secretariat"
+		}
+		if r := te.do("GET", rc.path, reader, nil); r.Status != http.StatusOK {
+			t.Errorf("GET %s as %s: status %d: %s", rc.path, reader, r.Status, r.Body)
+		} else if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "text/csv") {
+			t.Errorf("GET %s: content type %q", rc.path, ct)
+		}
+		if r := te.do("GET", rc.path, "", nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("GET %s without a token: status %d, want 401", rc.path, r.Status)
+		}
+		if rc.pattern != "/v1/alliances" && rc.pattern != "/v1/tokens" {
+			if r := te.do("GET", rc.path, "other", nil); r.Status != http.StatusForbidden {
+				t.Errorf("GET %s as another alliance's secretariat: status %d, want 403", rc.path, r.Status)
+			}
+		}
+		if rc.bad != "" {
+			r := te.do("GET", addQuery(rc.path, rc.bad), reader, nil)
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("GET %s: status %d, want 400: %s", addQuery(rc.path, rc.bad), r.Status, r.Body)
+				continue
+			}
+			if p := r.Problem(t); p.Field == "" || p.Rule == "" {
+				t.Errorf("GET %s?%s: problem %+v names no field and rule", rc.path, rc.bad, p)
+			}
+		}
+	}
+	for _, rt := range te.Server.Routes() {
+		if rt.Method == "GET" && rt.Access != Public && !covered[rt.Pattern] {
+			t.Errorf("GET %s has no read case", rt.Pattern)
+		}
+	}
+	if r := te.do("GET", "/v1/alliances/nosuch/balances", "operator", nil); r.Status != http.StatusNotFound {
+		t.Errorf("an unknown alliance: status %d, want 404", r.Status)
+	}
+	if r := te.do("GET", "/v1/nothing", "operator", nil); r.Status != http.StatusNotFound || r.Problem(t).Status != 404 {
+		t.Errorf("an unknown route: status %d, want a 404 problem", r.Status)
+	}
+}
+
+func signCheckpoint(t *testing.T, te *testEnv) {
+	t.Helper()
+	err := te.Server.withCheckpointer(t.Context(), sampleAlliance, func(cp *audit.Checkpointer) error {
+		_, _, err := cp.Checkpoint(t.Context(), te.Server.cfg.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The views over HTTP are the projections' views, as of any position.
+func TestViewsAsOf(t *testing.T) {
+	te := newTestEnv(t, true)
+	last := te.last(sampleAlliance)
+	base := "/v1/alliances/" + sampleAlliance
+	for _, n := range []uint64{50, last / 2, last} {
+		for _, q := range []projections.Query{{Seq: n}} {
+			var want, got any
+			err := te.Server.view(t.Context(), sampleAlliance, 0, func(m *projections.Model) error {
+				b, err := m.Balances(q)
+				want = roundTrip(t, b)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			te.do("GET", fmt.Sprintf("%s/balances?as_of_seq=%d", base, n), "auditor", nil).JSON(t, &got)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("balances as of %d differ from the projection (-want +got):\n%s", n, d)
+			}
+		}
+	}
+	// A period and a recorded time resolve in the alliance's time zone.
+	var b projections.Balances
+	te.do("GET", base+"/balances?period=2025-Q2", "auditor", nil).JSON(t, &b)
+	if b.From == nil || b.From.Format("2006-01-02T15:04:05-07:00") != "2025-04-01T00:00:00+08:00" || b.AsOfSeq != last {
+		t.Fatalf("period 2025-Q2 gives from %v as of %d", b.From, b.AsOfSeq)
+	}
+}
+
+func roundTrip(t *testing.T, v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Lists page with a cursor that pins the position of the first page.
+func TestPagination(t *testing.T) {
+	te := newTestEnv(t, true)
+	base := "/v1/alliances/" + sampleAlliance + "/contributions"
+	var all Page[projections.ContributionFact]
+	te.do("GET", base+"?limit=1000", "auditor", nil).JSON(t, &all)
+	if all.NextCursor != "" || len(all.Items) < 20 {
+		t.Fatalf("one page of %d, next %q", len(all.Items), all.NextCursor)
+	}
+	var walked []projections.ContributionFact
+	path := base + "?limit=7"
+	for i := 0; ; i++ {
+		var p Page[projections.ContributionFact]
+		te.do("GET", path, "auditor", nil).JSON(t, &p)
+		if len(p.Items) > 7 || p.AsOfSeq != all.AsOfSeq {
+			t.Fatalf("page %d: %d items as of %d", i, len(p.Items), p.AsOfSeq)
+		}
+		walked = append(walked, p.Items...)
+		if i == 0 {
+			// Something appended between pages does not shift them.
+			r := te.do("POST", "/v1/alliances/"+sampleAlliance+"/contributions", "M02",
+				map[string]any{"member": "M02", "kind": "cash", "value": money(100), "valuation": "declared", "counterparty": "M01"})
+			if r.Status != http.StatusCreated {
+				t.Fatalf("append between pages: %d %s", r.Status, r.Body)
+			}
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		path = base + "?limit=7&cursor=" + url.QueryEscape(p.NextCursor)
+	}
+	if d := cmp.Diff(all.Items, walked); d != "" {
+		t.Fatalf("walking the pages differs from one page (-one +walked):\n%s", d)
+	}
+}
+
+// A read with min_seq sees the write whose position it names.
+func TestReadYourWrites(t *testing.T) {
+	te := newTestEnv(t, true)
+	base := "/v1/alliances/" + sampleAlliance
+	for i := range 20 {
+		r := te.do("POST", base+"/contributions", "M02", map[string]any{"member": "M02", "kind": "cash",
+			"value": money(int64(1000 + i)), "valuation": "declared", "counterparty": "M01"})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("append: %d %s", r.Status, r.Body)
+		}
+		var rc ledger.Receipt
+		r.JSON(t, &rc)
+		var st Statement
+		te.do("GET", fmt.Sprintf("%s/members/M02/statement?min_seq=%d", base, rc.Last), "M02", nil).JSON(t, &st)
+		if st.AsOfSeq < rc.Last {
+			t.Fatalf("read with min_seq=%d answered as of %d", rc.Last, st.AsOfSeq)
+		}
+		found := false
+		for _, c := range st.Contributions {
+			found = found || c.Seq == rc.First
+		}
+		if !found {
+			t.Fatalf("the statement read with min_seq=%d lacks the contribution at %d", rc.Last, rc.First)
+		}
+	}
+}
+
+// Proofs served over HTTP verify with the standard library functions alone.
+func TestProofsVerify(t *testing.T) {
+	te := newTestEnv(t, true)
+	signCheckpoint(t, te)
+	base := "/v1/alliances/" + sampleAlliance + "/audit"
+	var latest CheckpointView
+	te.do("GET", base+"/checkpoints/latest", "M02", nil).JSON(t, &latest)
+	if latest.Size != int64(te.last(sampleAlliance)) {
+		t.Fatalf("latest checkpoint of size %d, log at %d", latest.Size, te.last(sampleAlliance))
+	}
+	v, err := note.NewVerifier(te.Server.cfg.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cp, err := audit.OpenCheckpoint([]byte(latest.Note), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inc struct {
+		Seq   uint64      `json:"seq"`
+		Size  int64       `json:"tree_size"`
+		Root  tlog.Hash   `json:"root"`
+		Proof []tlog.Hash `json:"proof"`
+		Event string      `json:"event"`
+	}
+	te.do("GET", base+"/proofs/inclusion?seq=42", "M02", nil).JSON(t, &inc)
+	if inc.Root != cp.Root || inc.Size != cp.Size {
+		t.Fatalf("inclusion proof against root %s size %d, checkpoint says %s size %d", inc.Root, inc.Size, cp.Root, cp.Size)
+	}
+	if err := tlog.CheckRecord(inc.Proof, inc.Size, inc.Root, 41, tlog.RecordHash([]byte(inc.Event))); err != nil {
+		t.Fatalf("inclusion proof of event 42 does not verify: %v", err)
+	}
+	if err := tlog.CheckRecord(inc.Proof, inc.Size, inc.Root, 41, tlog.RecordHash([]byte(inc.Event+" "))); err == nil {
+		t.Fatal("a changed event verifies")
+	}
+	var con audit.ConsistencyProof
+	te.do("GET", base+"/proofs/consistency?from=100", "M02", nil).JSON(t, &con)
+	if con.NewRoot != cp.Root || con.Verify() != nil {
+		t.Fatalf("consistency proof from 100 to %d: root %s (checkpoint %s), verify %v", con.NewSize, con.NewRoot, cp.Root, con.Verify())
+	}
+}
