@@ -146,7 +146,18 @@ func (t *Tokens) Create(ctx context.Context, p Principal, now time.Time) (string
 	if _, err := t.kv.Create(ctx, h, b); err != nil {
 		return "", p, fmt.Errorf("store token: %w", err)
 	}
+	t.remember(h, p)
 	return secret, p, nil
+}
+
+// remember updates the watched copy, if there is one, with a change this
+// instance made.
+func (t *Tokens) remember(hash string, p Principal) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byHash != nil {
+		t.byHash[hash] = p
+	}
 }
 
 // List returns every token's principal, revoked ones included, oldest first.
@@ -206,6 +217,9 @@ func (t *Tokens) Revoke(ctx context.Context, id string, now time.Time) (Principa
 			if _, err := t.kv.Update(ctx, k, b, e.Revision()); err != nil {
 				return Principal{}, fmt.Errorf("revoke %s: %w", id, err)
 			}
+			// This instance refuses it from now on; the others as soon as
+			// their watch delivers the update.
+			t.remember(k, p)
 		}
 		return p, nil
 	}
