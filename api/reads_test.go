@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,12 +10,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/alliance-ledger/alliance/ledger"
 	"github.com/alliance-ledger/alliance/ledger/audit"
 	"github.com/alliance-ledger/alliance/projections"
+	"github.com/alliance-ledger/alliance/projections/export"
 )
 
 // readCase is a GET route with parameters that succeed on the sample, and
@@ -293,5 +296,69 @@ func TestProofsVerify(t *testing.T) {
 	te.do("GET", base+"/proofs/consistency?from=100", "M02", nil).JSON(t, &con)
 	if con.NewRoot != cp.Root || con.Verify() != nil {
 		t.Fatalf("consistency proof from 100 to %d: root %s (checkpoint %s), verify %v", con.NewSize, con.NewRoot, cp.Root, con.Verify())
+	}
+}
+
+// The downloads are the CLI's exports: the same tables, the same bytes.
+func TestExports(t *testing.T) {
+	te := newTestEnv(t, true)
+	base := "/v1/alliances/" + sampleAlliance + "/exports/"
+	n := te.last(sampleAlliance) / 2
+	var want bytes.Buffer
+	err := te.Server.view(t.Context(), sampleAlliance, 0, func(m *projections.Model) error {
+		b, err := m.Balances(projections.Query{Seq: n})
+		if err != nil {
+			return err
+		}
+		return export.WriteCSV(&want, export.Balances(b)[0])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := te.do("GET", fmt.Sprintf("%sbalances?format=csv&as_of_seq=%d", base, n), "auditor", nil)
+	if r.Status != 200 || !bytes.Equal(r.Body, want.Bytes()) {
+		t.Fatalf("balances CSV as of %d: status %d, %d bytes, want the %d bytes export.WriteCSV gives", n, r.Status, len(r.Body), want.Len())
+	}
+	if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, fmt.Sprintf("balances-%d", n)) {
+		t.Fatalf("Content-Disposition %q does not name the view and position", cd)
+	}
+	r = te.do("GET", base+"outputs?format=xlsx", "M02", nil)
+	f, err := excelize.OpenReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatalf("outputs XLSX (status %d) does not open: %v", r.Status, err)
+	}
+	if len(f.GetSheetList()) < 2 {
+		t.Fatalf("outputs XLSX has sheets %v", f.GetSheetList())
+	}
+	r = te.do("GET", base+"log?as_of_seq=10", "auditor", nil)
+	lines := strings.Split(strings.TrimSpace(string(r.Body)), "\n")
+	if len(lines) != 10 {
+		t.Fatalf("the log up to 10 has %d lines", len(lines))
+	}
+	for i, l := range lines {
+		e, err := ledger.DecodeEvent([]byte(l))
+		if err != nil || e.Seq != uint64(i+1) {
+			t.Fatalf("line %d: %v (seq %v)", i+1, err, e)
+		}
+	}
+	// A member's statement export is its own.
+	want.Reset()
+	err = te.Server.view(t.Context(), sampleAlliance, 0, func(m *projections.Model) error {
+		b, err := m.Balances(projections.Query{Seq: m.Last()})
+		if err != nil {
+			return err
+		}
+		ts, err := export.Statement(b, "M02")
+		if err != nil {
+			return err
+		}
+		return export.WriteCSV(&want, ts[0])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = te.do("GET", base+"statement?format=csv", "M02", nil)
+	if r.Status != 200 || !bytes.Equal(r.Body, want.Bytes()) {
+		t.Fatalf("M02's statement: %d %s\nwant %s", r.Status, r.Body, want.Bytes())
 	}
 }
