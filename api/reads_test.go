@@ -362,3 +362,53 @@ func TestExports(t *testing.T) {
 		t.Fatalf("M02's statement: %d %s\nwant %s", r.Status, r.Body, want.Bytes())
 	}
 }
+
+// A member co-signs a checkpoint with its own key; the ledger stores the
+// co-signature after checking it, and lists it.
+func TestCosign(t *testing.T) {
+	te := newTestEnv(t, true)
+	signCheckpoint(t, te)
+	base := "/v1/alliances/" + sampleAlliance + "/audit"
+	var latest CheckpointView
+	te.do("GET", base+"/checkpoints/latest", "M02", nil).JSON(t, &latest)
+	ledgerV, err := audit.LoadVerifier(te.Server.cfg.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, vkey, _, err := audit.LoadOrCreateKey(t.TempDir()+"/m02.key", "member/"+sampleAlliance+"/M02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := audit.CoSign([]byte(latest.Note), ledgerV, nil, nil, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := CosignBody{Note: string(msg), VKey: vkey}
+	if r := te.do("POST", base+"/cosignatures", "secretariat", body); r.Status != http.StatusForbidden {
+		t.Fatalf("the secretariat co-signing: %d", r.Status)
+	}
+	if r := te.do("POST", base+"/cosignatures", "M03", body); r.Status != http.StatusBadRequest || r.Problem(t).Field != "vkey" {
+		t.Fatalf("M03 sending M02's co-signature: %d %s", r.Status, r.Body)
+	}
+	tampered := CosignBody{Note: strings.Replace(string(msg), latest.Note[:20], "x"+latest.Note[1:20], 1), VKey: vkey}
+	if r := te.do("POST", base+"/cosignatures", "M02", tampered); r.Status != http.StatusBadRequest || r.Problem(t).Field != "note" {
+		t.Fatalf("a tampered note: %d %s", r.Status, r.Body)
+	}
+	if r := te.do("POST", base+"/cosignatures", "M02", body); r.Status != http.StatusCreated {
+		t.Fatalf("M02 co-signing: %d %s", r.Status, r.Body)
+	}
+	if r := te.do("POST", base+"/cosignatures", "M02", body); r.Status != http.StatusOK {
+		t.Fatalf("M02 co-signing again: %d %s", r.Status, r.Body)
+	}
+	var list struct {
+		Items []audit.CosignatureRecord `json:"items"`
+	}
+	te.do("GET", base+"/cosignatures", "auditor", nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].Member != "M02" || list.Items[0].Size != latest.Size {
+		t.Fatalf("co-signatures %+v", list.Items)
+	}
+	memberV, _ := audit.LoadVerifier(vkey)
+	if names, err := audit.Cosigners([]byte(list.Items[0].Note), ledgerV, []note.Verifier{memberV}); err != nil || len(names) != 1 {
+		t.Fatalf("the stored co-signature: %v %v", names, err)
+	}
+}

@@ -21,6 +21,7 @@ func (s *Server) registerRoutes() {
 	})
 	s.registerReads()
 	s.registerTokens()
+	s.registerCosign()
 	s.registerWrites()
 	s.registerDashboard()
 	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
