@@ -124,6 +124,7 @@ var catalogue = map[string]map[string]string{
 		"value":           "价值",
 		"person_months":   "人月",
 		"corrected_at":    "已更正，位置",
+		"pos_inline":      "位置",
 
 		"opened":          "立项",
 		"closed":          "结题",
@@ -368,6 +369,7 @@ var catalogue = map[string]map[string]string{
 		"value":           "Value",
 		"person_months":   "Person-months",
 		"corrected_at":    "corrected at",
+		"pos_inline":      "position",
 
 		"opened":          "Opened",
 		"closed":          "Closed",
@@ -538,6 +540,10 @@ var enumLabels = map[string]map[string]string{
 
 		"grade.excellent": "优秀", "grade.good": "良好", "grade.medium": "中等", "grade.qualified": "合格", "grade.unqualified": "不合格",
 
+		"unit.units": "家", "unit.%": "%", "unit.disputes": "件", "unit.days": "天", "unit.rating": "评分", "unit.yuan": "元",
+		"unit.person-months": "人月", "unit.projects": "项", "unit.filings": "件", "unit.patents": "件", "unit.standards": "项",
+		"unit.registrations": "项", "unit.papers": "篇", "unit.items": "项", "unit.assets": "项",
+
 		"principal.secretariat": "秘书处", "principal.member": "成员单位", "principal.auditor": "审计", "principal.evaluator": "评价专家",
 	},
 	"en": {
@@ -575,6 +581,10 @@ var enumLabels = map[string]map[string]string{
 		"outcome.upheld": "upheld", "outcome.partially-upheld": "partially upheld", "outcome.rejected": "rejected", "outcome.withdrawn": "withdrawn",
 
 		"grade.excellent": "excellent", "grade.good": "good", "grade.medium": "medium", "grade.qualified": "qualified", "grade.unqualified": "unqualified",
+
+		"unit.units": "units", "unit.%": "%", "unit.disputes": "disputes", "unit.days": "days", "unit.rating": "rating", "unit.yuan": "yuan",
+		"unit.person-months": "person-months", "unit.projects": "projects", "unit.filings": "filings", "unit.patents": "patents", "unit.standards": "standards",
+		"unit.registrations": "registrations", "unit.papers": "papers", "unit.items": "items", "unit.assets": "assets",
 
 		"principal.secretariat": "secretariat", "principal.member": "member", "principal.auditor": "auditor", "principal.evaluator": "evaluator",
 	},
