@@ -228,9 +228,10 @@ type pending struct {
 	done     chan result
 	// leader is an earlier request in the same commit with the same
 	// idempotency key and body; this one gets its receipt.
-	leader   *pending
-	first    uint64
-	last     uint64
+	leader     *pending
+	first      uint64
+	last       uint64
+	recordedAt time.Time // of the commit that holds its events
 	attempts int // commits that failed with a conflict
 }
 
@@ -413,7 +414,12 @@ func (aw *allianceWriter) seal() {
 	aw.building, aw.full = nil, false
 	for _, p := range b.accepted {
 		if p.leader != nil {
-			p.first, p.last = p.leader.first, p.leader.last
+			// A retry answered with the original's receipt: its positions
+			// and recording time, marked duplicate. (Leaders come first:
+			// their recordedAt is set, in this commit or the one before.)
+			p.first, p.last, p.recordedAt = p.leader.first, p.leader.last, p.leader.recordedAt
+		} else {
+			p.recordedAt = b.recordedAt
 		}
 	}
 	f := &inflight{commit: b.commit, accepted: b.accepted, recordedAt: b.recordedAt, mark: b.mark}
@@ -452,7 +458,7 @@ func (aw *allianceWriter) publisher(done chan<- struct{}) {
 // off the writer goroutine: positions were fixed when the commit was sealed.
 func (f *inflight) replyAll(alliance string) {
 	for _, p := range f.accepted {
-		p.reply(Receipt{Alliance: alliance, First: p.first, Last: p.last, RecordedAt: f.recordedAt}, nil)
+		p.reply(Receipt{Alliance: alliance, First: p.first, Last: p.last, RecordedAt: p.recordedAt, Duplicate: p.leader != nil}, nil)
 	}
 }
 

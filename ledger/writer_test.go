@@ -503,8 +503,8 @@ func TestRetryDuringCommitWaitsForIt(t *testing.T) {
 	}
 	close(g.gate)
 	a, b := <-first, <-retry
-	if a.First != b.First || a.Last != b.Last {
-		t.Fatalf("original at %d-%d, retry at %d-%d", a.First, a.Last, b.First, b.Last)
+	if a.First != b.First || a.Last != b.Last || !a.RecordedAt.Equal(b.RecordedAt) || a.Duplicate || !b.Duplicate {
+		t.Fatalf("original %+v, retry %+v: want the retry to get the original's receipt, marked duplicate", a, b)
 	}
 	if n := len(readAll(t, mem)); n != int(a.Last) {
 		t.Fatalf("log has %d events, want %d", n, a.Last)
