@@ -147,3 +147,22 @@ func TestMemberReadsOnlyItsOwn(t *testing.T) {
 		t.Errorf("another alliance's secretariat: status %d, want 403", r.Status)
 	}
 }
+
+// The dashboard's session cookie reads but never writes: a cross-site form
+// posted with a member's cookie appends nothing.
+func TestCookieDoesNotWrite(t *testing.T) {
+	te := newTestEnv(t, true)
+	before := te.last(sampleAlliance)
+	path := "/v1/alliances/" + sampleAlliance + "/contributions"
+	body := map[string]any{"member": "M02", "kind": "cash", "value": money(100), "valuation": "declared", "counterparty": "M01"}
+	r := te.do("POST", path, "", body, "Cookie", sessionCookie+"="+te.Token["M02"])
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("a write with the session cookie: status %d, want 401", r.Status)
+	}
+	if n := te.last(sampleAlliance); n != before {
+		t.Fatalf("a write with the session cookie appended (%d -> %d)", before, n)
+	}
+	if r := te.do("GET", path, "", nil, "Cookie", sessionCookie+"="+te.Token["M02"]); r.Status != http.StatusOK {
+		t.Fatalf("a read with the session cookie: status %d", r.Status)
+	}
+}

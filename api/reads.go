@@ -378,8 +378,7 @@ func (s *Server) getStatement(c *call) error {
 		st.Cut, st.Balance = b.Cut, b.Members[i]
 		st.Contributions = []projections.ContributionFact{}
 		for _, cf := range m.Contributions(q.Seq, "") {
-			if cf.Member == member && q.From.IsZero() && q.To.IsZero() ||
-				cf.Member == member && (q.From.IsZero() || !cf.Occurred.Before(q.From)) && (q.To.IsZero() || cf.Occurred.Before(q.To)) {
+			if cf.Member == member && (q.From.IsZero() || !cf.Occurred.Before(q.From)) && (q.To.IsZero() || cf.Occurred.Before(q.To)) {
 				st.Contributions = append(st.Contributions, cf)
 			}
 		}

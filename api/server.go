@@ -313,7 +313,9 @@ func (s *Server) principal(r *http.Request) (*Principal, bool) {
 		if t, ok := cutPrefixFold(h, "Bearer "); ok {
 			secret = t
 		}
-	} else if ck, err := r.Cookie(sessionCookie); err == nil {
+	} else if ck, err := r.Cookie(sessionCookie); err == nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// The dashboard's cookie reads; it never writes. A cross-site form
+		// cannot then append on a signed-in member's behalf.
 		secret = ck.Value
 	}
 	if secret == "" {
