@@ -168,9 +168,9 @@ var enums = map[string][]string{
 	"ledger.Weighting.method":               ledger.WeightingMethods,
 	"ledger.Normalisation.kind":             ledger.NormalisationKinds,
 	"api.payoutBody.method":                 ledger.DistributionMethods,
-	"api.disputeResolutionBody.outcome":     ledger.DisputeOutcomes,
+	"api.ResolutionBody.outcome":            ledger.DisputeOutcomes,
 	"api.commandBody.type":                  ledger.EventTypes(),
-	"api.tokenRequestBody.role":             Roles,
+	"api.TokenBody.role":                    Roles,
 	"api.Principal.role":                    Roles,
 	"projections.MemberFact.kind":           ledger.MemberKinds,
 	"projections.MemberFact.role":           ledger.MemberRoles,
@@ -553,37 +553,7 @@ func queryParam(name, desc string, schema *obj, required bool) *obj {
 	return p.set("schema", schema)
 }
 
-// disputeResolutionBody mirrors the body resolveDispute decodes.
-type disputeResolutionBody struct {
-	// The dispute's outcome.
-	Outcome string `json:"outcome"`
-	// What was decided and why.
-	Resolution string `json:"resolution"`
-	// The positions of the entries appended to put the resolution into
-	// effect (reversals, corrections); left out with adjust, the payout
-	// adjustment appended with the resolution is cited.
-	Adjustments []uint64 `json:"adjustments,omitempty"`
-	// Recompute the disputed payout as of as_of_seq and append the
-	// adjustment with the resolution, in one request.
-	Adjust bool `json:"adjust,omitempty"`
-	// The position the payout is recomputed as of; default: the latest.
-	AsOfSeq uint64 `json:"as_of_seq,omitempty"`
-}
-
 const tokenManagers = "A secretariat token: one for every alliance manages every token; an alliance's secretariat manages the tokens of its alliance."
-
-// tokenRequestBody mirrors the body createToken decodes.
-type tokenRequestBody struct {
-	// The token's role.
-	Role string `json:"role"`
-	// An alliance id, or "*" for every alliance (not for members).
-	Alliance string `json:"alliance"`
-	// The member a member token stands for (member tokens only).
-	Member string `json:"member,omitempty"`
-	// The token's name (at most 100 bytes, without '#', '/' or newlines);
-	// it appears in the actor of every event the token appends.
-	Name string `json:"name"`
-}
 
 // commandBody is one command of a batch.
 type commandBody struct {
@@ -632,7 +602,7 @@ var opMetas = map[string]opMeta{
 		who:  tokenManagers, whoOnly: true, resp: Page[Principal]{}},
 	"POST /v1/tokens": {id: "createToken", tag: "tokens", summary: "Create a token",
 		desc: "Creates a token for a principal; the answer carries its secret (token), shown this once.",
-		who:  tokenManagers, whoOnly: true, body: tokenRequestBody{}, bodyName: "TokenRequest", resp: CreatedToken{}},
+		who:  tokenManagers, whoOnly: true, body: TokenBody{}, bodyName: "TokenRequest", resp: CreatedToken{}},
 	"DELETE /v1/tokens/{id}": {id: "revokeToken", tag: "tokens", summary: "Revoke a token",
 		desc: "Revokes the token at once, everywhere; revoking twice is not an error. Answers with the revoked token's principal.",
 		who:  tokenManagers, whoOnly: true, resp: Principal{}},
@@ -744,7 +714,7 @@ var opMetas = map[string]opMeta{
 	"POST /v1/alliances/{alliance}/disputes": {id: "raiseDispute", tag: "disputes", summary: "Raise a dispute"},
 	"POST /v1/alliances/{alliance}/disputes/{seq}/resolution": {id: "resolveDispute", tag: "disputes", summary: "Resolve a dispute",
 		desc: "Appends dispute.resolved; with \"adjust\": true, the disputed payout is recomputed as of as_of_seq and the payout.adjusted is appended with the resolution, in one request. Without an Idempotency-Key, the key defaults to the dispute, so a dispute is resolved once.",
-		body: disputeResolutionBody{}, bodyName: "DisputeResolution",
+		body: ResolutionBody{}, bodyName: "DisputeResolution",
 		who: "The alliance's secretariat.", appends: []string{ledger.TypePayoutAdjusted, ledger.TypeDisputeResolved}},
 
 	"POST /v1/alliances/{alliance}/entries/{seq}/reversal":   {id: "reverseEntry", tag: "corrections", summary: "Reverse an entry"},

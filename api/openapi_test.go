@@ -303,9 +303,11 @@ func TestOpenAPI(t *testing.T) {
 		}
 		// The other writes whose handlers decode a named type.
 		named := map[string]reflect.Type{
-			"POST " + alliancePath + "/pools/{pool}/preview": reflect.TypeFor[payoutBody](),
-			"POST " + alliancePath + "/pools/{pool}/payouts": reflect.TypeFor[payoutBody](),
-			"POST " + alliancePath + "/audit/cosignatures":   reflect.TypeFor[CosignBody](),
+			"POST " + alliancePath + "/pools/{pool}/preview":      reflect.TypeFor[payoutBody](),
+			"POST " + alliancePath + "/pools/{pool}/payouts":      reflect.TypeFor[payoutBody](),
+			"POST " + alliancePath + "/audit/cosignatures":        reflect.TypeFor[CosignBody](),
+			"POST " + alliancePath + "/disputes/{seq}/resolution": reflect.TypeFor[ResolutionBody](),
+			"POST /v1/tokens": reflect.TypeFor[TokenBody](),
 		}
 		for _, key := range keysOf(named) {
 			op := ops[key]

@@ -37,6 +37,19 @@ func (s *Server) listTokens(c *call) error {
 	return writeJSON(c.w, http.StatusOK, Page[Principal]{Items: ps})
 }
 
+// TokenBody is the body of a token creation.
+type TokenBody struct {
+	// The token's role.
+	Role string `json:"role"`
+	// An alliance id, or "*" for every alliance (not for members).
+	Alliance string `json:"alliance"`
+	// The member a member token stands for (member tokens only).
+	Member string `json:"member,omitempty"`
+	// The token's name (at most 100 bytes, without '#', '/' or newlines);
+	// it appears in the actor of every event the token appends.
+	Name string `json:"name"`
+}
+
 // CreatedToken is a new token: its principal and, this once, its secret.
 type CreatedToken struct {
 	Principal
@@ -50,12 +63,7 @@ func (s *Server) createToken(c *call) error {
 	var p Principal
 	dec := json.NewDecoder(c.r.Body)
 	dec.DisallowUnknownFields()
-	var body struct {
-		Role     string `json:"role"`
-		Alliance string `json:"alliance"`
-		Member   string `json:"member,omitempty"`
-		Name     string `json:"name"`
-	}
+	var body TokenBody
 	if err := dec.Decode(&body); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

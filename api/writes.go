@@ -491,6 +491,23 @@ func (s *Server) commitPayout(c *call) error {
 	}{a, rc})
 }
 
+// ResolutionBody is the body of a dispute resolution.
+type ResolutionBody struct {
+	// The dispute's outcome.
+	Outcome string `json:"outcome"`
+	// What was decided and why.
+	Resolution string `json:"resolution"`
+	// The positions of the entries appended to put the resolution into
+	// effect (reversals, corrections); left out with adjust, the payout
+	// adjustment appended with the resolution is cited.
+	Adjustments []uint64 `json:"adjustments,omitempty"`
+	// Recompute the disputed payout as of as_of_seq and append the
+	// adjustment with the resolution, in one request.
+	Adjust bool `json:"adjust,omitempty"`
+	// The position the payout is recomputed as of; default: the latest.
+	AsOfSeq uint64 `json:"as_of_seq,omitempty"`
+}
+
 // resolveDispute closes a dispute; with "adjust", the disputed payout is
 // recomputed as of as_of_seq and the adjustment is appended with the
 // resolution, in one request.
@@ -499,13 +516,7 @@ func (s *Server) resolveDispute(c *call) error {
 	if err != nil || seq == 0 {
 		return badRequest("seq", "%q is not a log position", c.r.PathValue("seq"))
 	}
-	var b struct {
-		Outcome     string   `json:"outcome"`
-		Resolution  string   `json:"resolution"`
-		Adjustments []uint64 `json:"adjustments,omitempty"`
-		Adjust      bool     `json:"adjust,omitempty"`
-		AsOfSeq     uint64   `json:"as_of_seq,omitempty"`
-	}
+	var b ResolutionBody
 	if err := decodeStrict(c.r, &b); err != nil {
 		return err
 	}
