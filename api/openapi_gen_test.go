@@ -669,8 +669,12 @@ var opMetas = map[string]opMeta{
 	"GET /v1/alliances/{alliance}/balances": {id: "getBalances", tag: "money", summary: "Member balances",
 		desc:  "Each member's contributions (confirmed, unconfirmed, contested, by kind), funding paid, costs borne, payouts received and losses borne, by project and in total, plus the alliance's common funds.",
 		who:   "A member sees the totals and its own row only.",
-		query: cat(pointInTime, periodQ, []any{queryParam("member", "Only this member's row.", newObj("type", "string"), false)}),
-		resp:  projections.Balances{}},
+		query: cat(pointInTime, periodQ, []any{queryParam("member", "Only this member's row.", newObj("type", "string"), false),
+			queryParam("detail", "totals (the default): each member's totals; projects: a row per member, project and currency as well.",
+				newObj("type", "string", "enum", []any{"totals", "projects"}), false)}),
+		respFn: func(g *gen) *obj {
+			return jsonContent(newObj("oneOf", []any{g.schema(reflect.TypeFor[BalancesSummary]()), g.schema(reflect.TypeFor[projections.Balances]())}))
+		}},
 	"GET /v1/alliances/{alliance}/risk": {id: "getRisk", tag: "money", summary: "Risk shares",
 		desc:  "Each project's at-risk investment and how its losses are shared under the agreement's risk rule.",
 		query: cat(pointInTime, periodQ, []any{queryParam("project", "Only this project (404 if there is none).", newObj("type", "string"), false)}),

@@ -327,15 +327,10 @@ func overview(m *projections.Model, n uint64) Overview {
 }
 
 func (s *Server) getAlliance(c *call) error {
-	var o Overview
-	err := s.withView(c, func(m *projections.Model, q projections.Query) error {
-		o = overview(m, q.Seq)
-		return nil
+	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
+		o := overview(m, q.Seq)
+		return o, nil
 	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c.w, http.StatusOK, o)
 }
 
 func (s *Server) listMembers(c *call) error {
@@ -365,15 +360,15 @@ func (s *Server) getStatement(c *call) error {
 	if err := ownOnly(c.p, member); err != nil {
 		return err
 	}
-	var st Statement
-	err := s.withView(c, func(m *projections.Model, q projections.Query) error {
+	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
+		var st Statement
 		b, err := m.Balances(q)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		i := slices.IndexFunc(b.Members, func(mb projections.MemberBalance) bool { return mb.Member == member })
 		if i < 0 {
-			return notFound("member %q has no balance in alliance %s as of %d", member, c.alliance, q.Seq)
+			return nil, notFound("member %q has no balance in alliance %s as of %d", member, c.alliance, q.Seq)
 		}
 		st.Cut, st.Balance = b.Cut, b.Members[i]
 		st.Contributions = []projections.ContributionFact{}
@@ -382,12 +377,8 @@ func (s *Server) getStatement(c *call) error {
 				st.Contributions = append(st.Contributions, cf)
 			}
 		}
-		return nil
+		return st, nil
 	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c.w, http.StatusOK, st)
 }
 
 // AgreementView is the agreement in force at a position.
@@ -453,53 +444,90 @@ func restrictBalances(p *Principal, b *projections.Balances) {
 	b.Members = slices.DeleteFunc(b.Members, func(mb projections.MemberBalance) bool { return mb.Member != p.Member })
 }
 
-func (s *Server) getBalances(c *call) error {
-	var out *projections.Balances
-	err := s.withView(c, func(m *projections.Model, q projections.Query) (err error) {
-		out, err = m.Balances(q)
-		return err
-	})
-	if err != nil {
-		return err
+// BalancesSummary is the balances view without the per-project rows:
+// each member's totals, the alliance's own, and the alliance totals. It
+// is what GET /balances answers by default; detail=projects gives the
+// full view, a row per member, project and currency.
+type BalancesSummary struct {
+	projections.Cut
+	Detail  string                `json:"detail"` // "totals"
+	Members []MemberTotals        `json:"members"`
+	Common  CommonTotals          `json:"common"`
+	Totals  []projections.Amounts `json:"totals"`
+}
+
+// CommonTotals is what is the alliance's own rather than a member's.
+type CommonTotals struct {
+	Totals []projections.Amounts `json:"totals"`
+}
+
+// MemberTotals is one member's balance totals, per currency.
+type MemberTotals struct {
+	Member string                `json:"member"`
+	Name   string                `json:"name"`
+	Kind   string                `json:"kind"`
+	Role   string                `json:"role"`
+	Active bool                  `json:"active"`
+	Totals []projections.Amounts `json:"totals"`
+}
+
+func summarize(b *projections.Balances) *BalancesSummary {
+	out := &BalancesSummary{Cut: b.Cut, Detail: "totals", Members: make([]MemberTotals, len(b.Members)),
+		Common: CommonTotals{Totals: b.Common.Totals}, Totals: b.Totals}
+	for i, mb := range b.Members {
+		out.Members[i] = MemberTotals{Member: mb.Member, Name: mb.Name, Kind: mb.Kind, Role: mb.Role, Active: mb.Active, Totals: mb.Totals}
 	}
-	if member := c.r.URL.Query().Get("member"); member != "" {
+	return out
+}
+
+func (s *Server) getBalances(c *call) error {
+	member := c.r.URL.Query().Get("member")
+	if member != "" {
 		if err := ownOnly(c.p, member); err != nil {
 			return err
 		}
-		out.Members = slices.DeleteFunc(out.Members, func(mb projections.MemberBalance) bool { return mb.Member != member })
 	}
-	restrictBalances(c.p, out)
-	return writeJSON(c.w, http.StatusOK, out)
+	detail := c.r.URL.Query().Get("detail")
+	if detail != "" && detail != "totals" && detail != "projects" {
+		return badRequest("detail", "want totals (the default) or projects, got %q", detail)
+	}
+	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
+		out, err := m.Balances(q)
+		if err != nil {
+			return nil, err
+		}
+		if member != "" {
+			out.Members = slices.DeleteFunc(out.Members, func(mb projections.MemberBalance) bool { return mb.Member != member })
+		}
+		restrictBalances(c.p, out)
+		if detail == "projects" {
+			return out, nil
+		}
+		return summarize(out), nil
+	})
 }
 
 func (s *Server) getRisk(c *call) error {
-	var out *projections.Risk
-	err := s.withView(c, func(m *projections.Model, q projections.Query) (err error) {
-		out, err = m.Risk(q)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if p := c.r.URL.Query().Get("project"); p != "" {
-		out.Projects = slices.DeleteFunc(out.Projects, func(pr projections.ProjectRisk) bool { return pr.Project != p })
-		if len(out.Projects) == 0 {
-			return notFound("there is no project %q", p)
+	project := c.r.URL.Query().Get("project")
+	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
+		out, err := m.Risk(q)
+		if err != nil {
+			return nil, err
 		}
-	}
-	return writeJSON(c.w, http.StatusOK, out)
+		if project != "" {
+			out.Projects = slices.DeleteFunc(out.Projects, func(pr projections.ProjectRisk) bool { return pr.Project != project })
+			if len(out.Projects) == 0 {
+				return nil, notFound("there is no project %q", project)
+			}
+		}
+		return out, nil
+	})
 }
 
 func (s *Server) getOutputs(c *call) error {
-	var out *projections.Outputs
-	err := s.withView(c, func(m *projections.Model, q projections.Query) (err error) {
-		out, err = m.Outputs(q)
-		return err
+	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
+		return m.Outputs(q)
 	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c.w, http.StatusOK, out)
 }
 
 func (s *Server) listPools(c *call) error {
@@ -574,19 +602,15 @@ func (s *Server) explainPayout(c *call) error {
 	if err != nil {
 		return err
 	}
-	var out Explanation
-	err = s.withView(c, func(m *projections.Model, q projections.Query) (err error) {
-		out.AsOfSeq = q.Seq
+	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
+		out := Explanation{AsOfSeq: q.Seq}
+		var err error
 		if out.Check, err = payout.Recompute(m, seq); err != nil {
-			return err
+			return nil, err
 		}
 		out.InForce, err = payout.InForce(m, seq, q.Seq)
-		return err
+		return out, err
 	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c.w, http.StatusOK, out)
 }
 
 func (s *Server) listDisputes(c *call) error {
@@ -629,23 +653,17 @@ func (s *Server) getEvaluation(c *call) error {
 			return err
 		}
 	}
-	var out *evaluation.Report
-	err := s.withView(c, func(m *projections.Model, q projections.Query) (err error) {
+	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
 		if q.From.IsZero() || q.To.IsZero() {
-			return badRequest("period", "name the period evaluated: period=2025 (a year, 2025-Q3, 2025-07) or from and to")
+			return nil, badRequest("period", "name the period evaluated: period=2025 (a year, 2025-Q3, 2025-07) or from and to")
 		}
 		label := c.r.URL.Query().Get("period")
 		if label == "" {
 			label = q.From.Format("2006-01-02") + "/" + q.To.Format("2006-01-02")
 		}
-		out, err = evaluation.Evaluate(m, evaluation.Options{Scheme: c.r.URL.Query().Get("scheme"), From: q.From, To: q.To,
+		return evaluation.Evaluate(m, evaluation.Options{Scheme: c.r.URL.Query().Get("scheme"), From: q.From, To: q.To,
 			Label: label, AsOf: q.Seq, Member: member})
-		return err
 	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c.w, http.StatusOK, out)
 }
 
 // listEvents serves the log itself: each event's exact stored bytes, from

@@ -168,14 +168,22 @@ func TestViewsAsOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			te.do("GET", fmt.Sprintf("%s/balances?as_of_seq=%d", base, n), "auditor", nil).JSON(t, &got)
+			te.do("GET", fmt.Sprintf("%s/balances?as_of_seq=%d&detail=projects", base, n), "auditor", nil).JSON(t, &got)
 			if d := cmp.Diff(want, got); d != "" {
 				t.Fatalf("balances as of %d differ from the projection (-want +got):\n%s", n, d)
+			}
+			// By default, the same view without the per-project rows.
+			var full projections.Balances
+			var sum any
+			te.do("GET", fmt.Sprintf("%s/balances?as_of_seq=%d&detail=projects", base, n), "auditor", nil).JSON(t, &full)
+			te.do("GET", fmt.Sprintf("%s/balances?as_of_seq=%d", base, n), "auditor", nil).JSON(t, &sum)
+			if d := cmp.Diff(roundTrip(t, summarize(&full)), sum); d != "" {
+				t.Fatalf("balances as of %d by default are not the totals of the full view (-want +got):\n%s", n, d)
 			}
 		}
 	}
 	// A period and a recorded time resolve in the alliance's time zone.
-	var b projections.Balances
+	var b BalancesSummary
 	te.do("GET", base+"/balances?period=2025-Q2", "auditor", nil).JSON(t, &b)
 	if b.From == nil || b.From.Format("2006-01-02T15:04:05-07:00") != "2025-04-01T00:00:00+08:00" || b.AsOfSeq != last {
 		t.Fatalf("period 2025-Q2 gives from %v as of %d", b.From, b.AsOfSeq)
@@ -410,5 +418,36 @@ func TestCosign(t *testing.T) {
 	memberV, _ := audit.LoadVerifier(vkey)
 	if names, err := audit.Cosigners([]byte(list.Items[0].Note), ledgerV, []note.Verifier{memberV}); err != nil || len(names) != 1 {
 		t.Fatalf("the stored co-signature: %v %v", names, err)
+	}
+}
+
+// A view's answer is cached by position: polling an unchanged log gets
+// 304 Not Modified; an append changes the latest answer, never one as of
+// an earlier position.
+func TestViewETags(t *testing.T) {
+	te := newTestEnv(t, true)
+	base := "/v1/alliances/" + sampleAlliance
+	first := te.do("GET", base+"/balances", "auditor", nil)
+	etag := first.Header.Get("ETag")
+	if first.Status != 200 || etag == "" {
+		t.Fatalf("balances: %d, ETag %q", first.Status, etag)
+	}
+	if r := te.do("GET", base+"/balances", "auditor", nil, "If-None-Match", etag); r.Status != http.StatusNotModified || len(r.Body) != 0 {
+		t.Fatalf("an unchanged log polled with its ETag: %d (%d bytes), want 304", r.Status, len(r.Body))
+	}
+	if r := te.do("GET", base+"/balances", "M02", nil, "If-None-Match", etag); r.Status != http.StatusOK || r.Header.Get("ETag") == etag {
+		t.Fatalf("a member polling with the auditor's ETag: %d, ETag %q: want its own answer", r.Status, r.Header.Get("ETag"))
+	}
+	n := te.last(sampleAlliance)
+	r := te.do("POST", base+"/contributions", "M02", map[string]any{"member": "M02", "kind": "cash", "value": money(12345), "valuation": "declared", "counterparty": "M01"})
+	var rc ledger.Receipt
+	r.JSON(t, &rc)
+	after := te.do("GET", fmt.Sprintf("%s/balances?min_seq=%d", base, rc.Last), "auditor", nil, "If-None-Match", etag)
+	if after.Status != 200 || after.Header.Get("ETag") == etag || bytes.Equal(after.Body, first.Body) {
+		t.Fatalf("after an append: %d, same ETag %v, same body %v", after.Status, after.Header.Get("ETag") == etag, bytes.Equal(after.Body, first.Body))
+	}
+	then := te.do("GET", fmt.Sprintf("%s/balances?as_of_seq=%d", base, n), "auditor", nil)
+	if then.Header.Get("ETag") != etag || !bytes.Equal(then.Body, first.Body) {
+		t.Fatal("the balances as of the earlier position changed")
 	}
 }

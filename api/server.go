@@ -51,6 +51,9 @@ type Config struct {
 	// Metrics, if set, is used instead of registering new collectors (one
 	// per process: the writer's commit hook feeds it too).
 	Metrics *Metrics
+	// ViewCacheBytes bounds the cache of encoded view responses; 0 means
+	// 256 MiB.
+	ViewCacheBytes int
 	// MaxBodyBytes limits a request body; 0 means 1 MiB.
 	MaxBodyBytes int64
 	// Now is the clock for occurred_at defaults and token times.
@@ -65,6 +68,7 @@ type Server struct {
 	routes  []Route
 	metrics *Metrics
 	reg     *prometheus.Registry
+	views   *viewCache
 
 	mu        sync.Mutex
 	alliances map[string]*live
@@ -100,6 +104,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ViewCacheBytes <= 0 {
+		cfg.ViewCacheBytes = 256 << 20
+	}
 	reg := cfg.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -108,7 +115,8 @@ func New(cfg Config) (*Server, error) {
 	if m == nil {
 		m = NewMetrics()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: m, reg: reg, alliances: map[string]*live{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: m, reg: reg, alliances: map[string]*live{},
+		views: newViewCache(cfg.ViewCacheBytes)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := m.register(reg, s); err != nil {
 		return nil, err
