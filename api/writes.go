@@ -73,12 +73,38 @@ func (s *Server) registerWrites() {
 	s.handle("POST", alliancePath+"/disputes/{seq}/resolution", Write, s.resolveDispute)
 }
 
+// decodePayload decodes a body that is exactly a payload of type typ,
+// refusing unknown fields and anything after the object.
+func decodePayload(typ string, body []byte) (ledger.Command, error) {
+	p, err := ledger.NewPayload(typ)
+	if err != nil {
+		return ledger.Command{}, err
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return ledger.Command{}, badRequest("", "the body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return ledger.Command{}, badRequest("payload", "does not decode as %s: %v", typ, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return ledger.Command{}, badRequest("", "the body must be one JSON object, with nothing after it")
+	}
+	return ledger.Command{Type: typ, Payload: p}, nil
+}
+
 // readObject reads a JSON object body.
 func readObject(r *http.Request) (map[string]json.RawMessage, error) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, err
 	}
+	return parseObject(b)
+}
+
+func parseObject(b []byte) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return map[string]json.RawMessage{}, nil
 	}
@@ -149,8 +175,22 @@ func (s *Server) command(typ string, occurredAt time.Time, m map[string]json.Raw
 }
 
 func (s *Server) writeEvent(wr writeRoute) handlerFunc {
+	occurredAt := []byte(`"occurred_at"`)
 	return func(c *call) error {
-		m, err := readObject(c.r)
+		body, err := io.ReadAll(c.r.Body)
+		if err != nil {
+			return err
+		}
+		if len(wr.binds) == 0 && !bytes.Contains(body, occurredAt) {
+			// The common case, a payload and nothing else: decode it
+			// straight into its type, as strictly as the general path.
+			cmd, err := decodePayload(wr.typ, body)
+			if err != nil {
+				return err
+			}
+			return s.submit(c, c.alliance, "", cmd)
+		}
+		m, err := parseObject(body)
 		if err != nil {
 			return err
 		}

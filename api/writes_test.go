@@ -460,3 +460,25 @@ func sampleFirstPayloads(t *testing.T, te *testEnv) map[string]map[string]any {
 		after = page.NextAfter
 	}
 }
+
+// Bodies that are not one JSON object are refused with a 400, and append
+// nothing, on the routes that decode a payload directly as on the others.
+func TestMalformedBodies(t *testing.T) {
+	te := newTestEnv(t, true)
+	before := te.last(sampleAlliance)
+	for _, path := range []string{"/contributions", "/ip/IP-001/status", "/commands", "/pools/POOL-P1-LICENSING/preview"} {
+		for _, body := range []string{`[1]`, `null`, `"x"`, `{"member":"M02"} {"member":"M03"}`, `{"member":`, "\xff\xfe"} {
+			r := te.do("POST", "/v1/alliances/"+sampleAlliance+path, "secretariat", body)
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("POST %s with %q: status %d, want 400: %s", path, body, r.Status, r.Body)
+			}
+		}
+	}
+	if n := te.last(sampleAlliance); n != before {
+		t.Fatalf("malformed bodies appended (%d -> %d)", before, n)
+	}
+	big := `{"member":"M02","description":"` + strings.Repeat("x", 2<<20) + `"}`
+	if r := te.do("POST", "/v1/alliances/"+sampleAlliance+"/contributions", "secretariat", big); r.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 2 MiB body: status %d, want 413", r.Status)
+	}
+}
