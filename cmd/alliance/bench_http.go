@@ -105,6 +105,16 @@ type httpBenchResult struct {
 	ReadP99Ms     float64 `json:"read_p99_ms"`
 	ReadCPUus     float64 `json:"read_cpu_us"`
 	ReadBodyBytes int     `json:"read_body_bytes"`
+	// MemberRead*: GET /balances?member=M, a member's own balance, the
+	// members taken in turn (each member's answer is computed once, then
+	// served from the view cache like the alliance's).
+	MemberReadRequests  int     `json:"member_read_requests"`
+	MemberReadRPS       float64 `json:"member_read_rps"`
+	MemberReadP50Ms     float64 `json:"member_read_p50_ms"`
+	MemberReadP99Ms     float64 `json:"member_read_p99_ms"`
+	MemberReadCPUus     float64 `json:"member_read_cpu_us"`
+	MemberReadBodyBytes int     `json:"member_read_body_bytes"`
+	MemberReadVsFloor   float64 `json:"member_read_vs_floor"`
 	// BalancesMs and BalancesJSONMs are one Model.Balances as of the end
 	// and one json.Marshal of its result, alone (medians of 5).
 	BalancesMs     float64 `json:"balances_ms"`
@@ -174,6 +184,7 @@ func runBenchHTTP(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "with real HTTP clients:")
 		fmt.Fprintln(e.stderr, "  append_rps      single-event POST /contributions, each client waiting for its 201 (durable)")
 		fmt.Fprintln(e.stderr, "  read_rps        GET /balances on an alliance of --events events, with read_p50_ms, read_p99_ms")
+		fmt.Fprintln(e.stderr, "  member_read_rps GET /balances?member=M, the members in turn, with its p50 and p99")
 		fmt.Fprintln(e.stderr, "and, from the same run, the baselines they are divided by:")
 		fmt.Fprintln(e.stderr, "  append_vs_direct  writer.Append from as many goroutines, no HTTP")
 		fmt.Fprintln(e.stderr, "  read_vs_direct    runner.View + Model.Balances from as many goroutines, no HTTP")
@@ -243,6 +254,8 @@ func printHTTPBench(w io.Writer, r *httpBenchResult) {
 	fmt.Fprintf(w, "http_floor_rps     %.0f  (p99 %.2f ms, %.0f µs CPU each; GET /healthz %.0f)\n", r.HTTPFloorRPS, r.HTTPFloorP99Ms, r.HTTPFloorCPUus, r.HealthzRPS)
 	if r.ReadRequests > 0 {
 		fmt.Fprintf(w, "read_vs_floor      %.3f\n", r.ReadVsFloor)
+		fmt.Fprintf(w, "member_read_rps    %.0f  (GET /balances?member=M, %d bytes each, p50 %.2f ms, p99 %.2f ms, %.0f µs CPU each; vs floor %.3f)\n",
+			r.MemberReadRPS, r.MemberReadBodyBytes, r.MemberReadP50Ms, r.MemberReadP99Ms, r.MemberReadCPUus, r.MemberReadVsFloor)
 	}
 	if r.AppendRequests > 0 {
 		fmt.Fprintf(w, "append_vs_floor    %.3f\n", r.AppendVsFloor)
@@ -422,6 +435,7 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 			return nil, err
 		}
 		res.ReadVsFloor = res.ReadRPS / res.HTTPFloorRPS
+		res.MemberReadVsFloor = res.MemberReadRPS / res.HTTPFloorRPS
 	}
 	if cfg.appendRequests > 0 {
 		if err := benchAppends(ctx, cfg, res, client, base, w, &commits, lc.store, appendAlliance, writeToken); err != nil {
@@ -447,8 +461,10 @@ func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, 
 		return err
 	}
 	var b struct {
-		AsOfSeq uint64            `json:"as_of_seq"`
-		Members []json.RawMessage `json:"members"`
+		AsOfSeq uint64 `json:"as_of_seq"`
+		Members []struct {
+			Member string `json:"member"`
+		} `json:"members"`
 	}
 	if err := json.Unmarshal(first, &b); err != nil {
 		return fmt.Errorf("balances do not decode: %w", err)
@@ -490,6 +506,24 @@ func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, 
 		return fmt.Errorf("balances: %w", err)
 	}
 	res.ReadRequests, res.ReadRPS, res.ReadP50Ms, res.ReadP99Ms, res.ReadCPUus = ld.n(), ld.rps(), ld.pctMs(0.50), ld.pctMs(0.99), ld.cpuUs()
+
+	members := make([]string, len(b.Members))
+	for i, m := range b.Members {
+		members[i] = url + "?member=" + m.Member
+	}
+	var one []byte
+	if err := httpExpectGet(ctx, client, members[0], token, &one); err != nil {
+		return err
+	}
+	res.MemberReadBodyBytes = len(one)
+	cfg.progress("GET /balances?member=M: %d with %d clients, %d members in turn...", cfg.readRequests, cfg.readClients, len(members))
+	ld, err = measureLoad(ctx, "read_member_http", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
+		return httpExpectGet(ctx, client, members[i%len(members)], token, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("member balances: %w", err)
+	}
+	res.MemberReadRequests, res.MemberReadRPS, res.MemberReadP50Ms, res.MemberReadP99Ms, res.MemberReadCPUus = ld.n(), ld.rps(), ld.pctMs(0.50), ld.pctMs(0.99), ld.cpuUs()
 
 	cfg.progress("runner.View + Balances: %d with %d goroutines...", cfg.readRequests, cfg.readClients)
 	ld, err = measureLoad(ctx, "read_direct", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
