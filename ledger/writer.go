@@ -232,7 +232,7 @@ type pending struct {
 	first      uint64
 	last       uint64
 	recordedAt time.Time // of the commit that holds its events
-	attempts int // commits that failed with a conflict
+	attempts   int       // commits that failed with a conflict
 }
 
 func newPending(ctx context.Context, req Request) (*pending, error) {
