@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,10 @@ import (
 type storeFlags struct {
 	data       string
 	natsURL    string
+	natsCreds  string
+	natsCA     string
+	natsCert   string
+	natsKey    string
 	natsListen string
 	replicas   int
 	verbose    bool
@@ -30,7 +35,11 @@ func (f *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		def = "alliance-data"
 	}
 	fs.StringVar(&f.data, "data", def, "data directory (embedded NATS JetStream files, keys); default $ALLIANCE_DATA or ./alliance-data")
-	fs.StringVar(&f.natsURL, "nats-url", getenv("ALLIANCE_NATS_URL"), "use the NATS server at this URL instead of the embedded one")
+	fs.StringVar(&f.natsURL, "nats-url", getenv("ALLIANCE_NATS_URL"), "use the NATS server or cluster at this URL (several comma-separated; user:password@ in a URL works) instead of the embedded one")
+	fs.StringVar(&f.natsCreds, "nats-creds", getenv("ALLIANCE_NATS_CREDS"), "NATS credentials file (JWT and NKey seed) for --nats-url")
+	fs.StringVar(&f.natsCA, "nats-ca", getenv("ALLIANCE_NATS_CA"), "CA certificate (PEM) that signed the NATS servers' TLS certificates")
+	fs.StringVar(&f.natsCert, "nats-cert", getenv("ALLIANCE_NATS_CERT"), "client certificate (PEM) for NATS servers that verify clients ...")
+	fs.StringVar(&f.natsKey, "nats-key", getenv("ALLIANCE_NATS_KEY"), "... and its private key (PEM)")
 	fs.StringVar(&f.natsListen, "nats-listen", "", "let the embedded NATS server listen on host:port (for the nats CLI); by default it accepts no outside connection")
 	fs.IntVar(&f.replicas, "replicas", 1, "stream replicas when creating an alliance's stream on a NATS cluster")
 	fs.BoolVar(&f.verbose, "v", false, "log debug details to stderr")
@@ -75,8 +84,24 @@ func (f *storeFlags) open(ctx context.Context, e *env) (*ledgerConn, error) {
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	lc := &ledgerConn{logger: logger}
+	if f.natsURL == "" && (f.natsCreds != "" || f.natsCA != "" || f.natsCert != "" || f.natsKey != "") {
+		return nil, errors.New("--nats-creds, --nats-ca, --nats-cert and --nats-key go with --nats-url")
+	}
+	if (f.natsCert == "") != (f.natsKey == "") {
+		return nil, errors.New("give both --nats-cert and --nats-key, or neither")
+	}
 	if f.natsURL != "" {
-		nc, err := natsstore.Connect(f.natsURL)
+		var opts []nats.Option
+		if f.natsCreds != "" {
+			opts = append(opts, nats.UserCredentials(f.natsCreds))
+		}
+		if f.natsCA != "" {
+			opts = append(opts, nats.RootCAs(f.natsCA))
+		}
+		if f.natsCert != "" {
+			opts = append(opts, nats.ClientCert(f.natsCert, f.natsKey))
+		}
+		nc, err := natsstore.Connect(f.natsURL, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("connect to NATS at %s: %w", f.natsURL, err)
 		}
