@@ -40,8 +40,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "http" {
 		return runBenchHTTP(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "soak" {
+		return runBenchSoak(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "append" {
-		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley|audit|evaluation|import|http [flags]")
+		fmt.Fprintln(e.stderr, "Usage: alliance bench append|replay|shapley|audit|evaluation|import|http|soak [flags]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
