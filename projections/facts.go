@@ -39,7 +39,10 @@ func (m *Model) Contributions(n uint64, project string) []ContributionFact {
 	pidx := int32(-1)
 	if project != "" {
 		pidx = m.lookup(project)
-		if pidx == 0 {
+		if pidx < 0 {
+			// No entry names the project (it is interned by the first
+			// entry that does): it has no contributions. -1 would
+			// otherwise filter nothing and return every project's.
 			return nil
 		}
 	}
