@@ -37,7 +37,7 @@ func OpenCheckpoint(msg []byte, ledger note.Verifier) (*note.Note, Checkpoint, e
 	if ledger == nil {
 		return nil, Checkpoint{}, errors.New("open checkpoint: no ledger key given")
 	}
-	n, err := note.Open(msg, note.VerifierList(ledger))
+	n, err := openNote(msg, note.VerifierList(ledger))
 	if err != nil {
 		return nil, Checkpoint{}, fmt.Errorf("open checkpoint: %w", explainOpen(err, ledger))
 	}
@@ -46,6 +46,26 @@ func OpenCheckpoint(msg []byte, ledger note.Verifier) (*note.Note, Checkpoint, e
 		return nil, Checkpoint{}, fmt.Errorf("open checkpoint signed by %s: %w", keyID(ledger.Name(), ledger.KeyHash()), err)
 	}
 	return n, c, nil
+}
+
+// openNote is note.Open that also refuses a signature not spelled in
+// canonical base64. note.Open decodes signatures leniently, ignoring the
+// unused low bits of the last character before the padding, so a signed
+// note altered there still verified: one signature, several spellings.
+// note.Sign never writes those bits, so a note that has them was altered.
+func openNote(msg []byte, known note.Verifiers) (*note.Note, error) {
+	n, err := note.Open(msg, known)
+	if err != nil {
+		return nil, err
+	}
+	for _, sigs := range [][]note.Signature{n.Sigs, n.UnverifiedSigs} {
+		for _, s := range sigs {
+			if b, err := base64.StdEncoding.DecodeString(s.Base64); err != nil || base64.StdEncoding.EncodeToString(b) != s.Base64 {
+				return nil, &note.InvalidSignatureError{Name: s.Name, Hash: s.Hash}
+			}
+		}
+	}
+	return n, nil
 }
 
 // explainOpen turns note.Open's errors into what went wrong for a
@@ -182,7 +202,7 @@ func Cosigners(msg []byte, ledger note.Verifier, members []note.Verifier) ([]str
 	if ledger == nil {
 		return nil, errors.New("cosigners: no ledger key given")
 	}
-	n, err := note.Open(msg, note.VerifierList(append([]note.Verifier{ledger}, members...)...))
+	n, err := openNote(msg, note.VerifierList(append([]note.Verifier{ledger}, members...)...))
 	if err != nil {
 		return nil, fmt.Errorf("cosigners: %w", explainOpen(err, ledger))
 	}
