@@ -150,7 +150,9 @@ func (s *Server) cachedView(c *call, compute func(m *projections.Model, q projec
 		if err != nil {
 			return err
 		}
-		key := c.r.Pattern + "|" + c.alliance + "|" + canonicalQuery(c.r.URL.Query()) + "|" + scope(c.p) + "|" + strconv.FormatUint(q.Seq, 10)
+		// The path, not the route's pattern: its parameters (the payout,
+		// the member) are part of what is asked.
+		key := c.r.Method + " " + c.r.URL.EscapedPath() + "|" + canonicalQuery(c.r.URL.Query()) + "|" + scope(c.p) + "|" + strconv.FormatUint(q.Seq, 10)
 		if etag = etagOf(key); c.r.Header.Get("If-None-Match") == etag {
 			notModified = true
 			return nil

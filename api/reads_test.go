@@ -451,3 +451,43 @@ func TestViewETags(t *testing.T) {
 		t.Fatal("the balances as of the earlier position changed")
 	}
 }
+
+// Views named by path parameters are cached apart: two payouts' explanations,
+// two members' statements.
+func TestViewCacheKeysByPath(t *testing.T) {
+	te := newTestEnv(t, true)
+	base := "/v1/alliances/" + sampleAlliance
+	if r := te.do("POST", base+"/pools", "secretariat", map[string]any{"pool": "POOL-CACHE", "amount": money(100_000), "project": "P1", "source": "test"}); r.Status != 201 {
+		t.Fatalf("declare a pool: %d %s", r.Status, r.Body)
+	}
+	if r := te.do("POST", base+"/pools/POOL-CACHE/payouts", "secretariat", map[string]any{"method": "proportional"}); r.Status != 201 {
+		t.Fatalf("commit its payout: %d %s", r.Status, r.Body)
+	}
+	var pools Page[projections.PoolFact]
+	te.do("GET", fmt.Sprintf("%s/pools?min_seq=%d", base, te.last(sampleAlliance)), "auditor", nil).JSON(t, &pools)
+	var seqs []uint64
+	for _, p := range pools.Items {
+		for _, po := range p.Payouts {
+			if po.Adjusts == 0 {
+				seqs = append(seqs, po.Seq)
+			}
+		}
+	}
+	if len(seqs) < 2 {
+		t.Fatalf("the sample has %d payouts", len(seqs))
+	}
+	for _, seq := range seqs {
+		var e Explanation
+		te.do("GET", fmt.Sprintf("%s/payouts/%d/explanation", base, seq), "auditor", nil).JSON(t, &e)
+		if e.Check == nil || e.Check.Payout != seq {
+			t.Fatalf("the explanation of payout %d explains %+v", seq, e.Check)
+		}
+	}
+	for _, m := range []string{"M02", "M03", "M02"} {
+		var st Statement
+		te.do("GET", base+"/members/"+m+"/statement", "auditor", nil).JSON(t, &st)
+		if st.Balance.Member != m {
+			t.Fatalf("the statement of %s is %s's", m, st.Balance.Member)
+		}
+	}
+}
