@@ -57,13 +57,23 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 		return err // nothing sent yet: the outcome is known
 	}
 	wait := newBackoff()
+	// unsure is set once an attempt may still land (its outcome is
+	// unknown): from then on a refusal of a later attempt says nothing
+	// about the commit.
+	unsure := false
+	settled := func(err error) error {
+		if unsure {
+			return unknownOutcome(c, err)
+		}
+		return err
+	}
 	for {
 		if a.tail.next != c.First {
 			if fresh {
-				return &ledger.ConflictError{Alliance: c.Alliance, Want: c.First, Next: a.tail.next}
+				return settled(&ledger.ConflictError{Alliance: c.Alliance, Want: c.First, Next: a.tail.next})
 			}
 			if err := s.refresh(ctx, a, st); err != nil {
-				return err
+				return settled(err)
 			}
 			fresh = true
 			continue
@@ -79,7 +89,9 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 			return nil
 		}
 
+		pubErr := err
 		wrongSeq := isWrongLastSequence(err)
+		refused := false // this attempt was refused, an earlier one may land
 		switch {
 		case wrongSeq:
 			// Another writer got there first, someone published by hand,
@@ -87,14 +99,25 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 			// server checks the sequence before the msg id).
 		case errors.Is(err, nats.ErrMaxPayload) || isAPIError(err, jetstream.JSErrCodeStreamMessageExceedsMaximum):
 			return fmt.Errorf("commit %s to alliance %s (%d bytes): %v: %w", c.ID, c.Alliance, len(data), err, ledger.ErrInvalid)
-		case isAPIError(err, 0):
+		case isAPIError(err, errCodeMsgIDInProcess):
+			// A clustered stream is still storing an earlier attempt with
+			// this msg id (it timed out on our side, say): it may yet land.
+			// Look, and publish again: once it is stored the retry is
+			// acknowledged as a duplicate.
+			unsure = true
+			s.log.Warn("ledger: an earlier attempt of the append is still in process, checking the stream",
+				"alliance", c.Alliance, "commit", c.ID, "expected_last_seq", expect, "err", err)
+		case isAPIError(err, 0) && !unsure:
 			// The server answered and refused: nothing was stored.
 			return fmt.Errorf("append commit %s to alliance %s: %w", c.ID, c.Alliance, err)
+		case isAPIError(err, 0):
+			refused = true
 		case errors.Is(err, nats.ErrConnectionClosed):
 			return unknownOutcome(c, err)
 		default:
 			// Timeout, no responders while a leader is elected, connection
 			// lost: the message may or may not be stored.
+			unsure = true
 			s.log.Warn("ledger: append outcome unknown, checking the stream",
 				"alliance", c.Alliance, "commit", c.ID, "expected_last_seq", expect, "err", err)
 		}
@@ -114,6 +137,7 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 		case landedOther:
 			// Our message can no longer land. Whether we may retry at the new
 			// end depends on what took the place: the loop checks.
+			unsure = false
 			if err := s.refresh(ctx, a, st); err != nil {
 				return err
 			}
@@ -123,10 +147,14 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 				// The stream is not where we thought, yet expect+1 is empty:
 				// it must have been recreated. Start over from what it holds.
 				if err := s.refresh(ctx, a, st); err != nil {
-					return err
+					return settled(err)
 				}
 				fresh = true
 				continue
+			}
+			if refused {
+				// Refused now, yet an earlier attempt may still land.
+				return unknownOutcome(c, pubErr)
 			}
 			// Not stored (yet): publish the same message again. The msg id
 			// and expected sequence make a late first attempt harmless.
@@ -225,6 +253,11 @@ func (s *Store) landed(ctx context.Context, a *alliance, st jetstream.Stream, c 
 		}
 	}
 }
+
+// errCodeMsgIDInProcess is the JetStream error "duplicate message id is in
+// process": a clustered stream has a message with this msg id proposed
+// but not yet stored.
+const errCodeMsgIDInProcess jetstream.ErrorCode = 10158
 
 // errOutcomeUnknown marks an append that may or may not have been stored.
 var errOutcomeUnknown = errors.New("outcome unknown")
