@@ -1,4 +1,4 @@
-//go:build faults
+//go:build faults && linux
 
 package natsstore_test
 
@@ -158,6 +158,9 @@ func (c *testCluster) start(n *clusterNode) {
 	}
 	cmd := exec.Command(c.bin, "-c", filepath.Join(n.dir, "server.conf"))
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// A test binary killed (by go test's timeout, say) takes its servers
+	// with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
@@ -266,6 +269,56 @@ func streamCluster(js jetstream.JetStream, id string) (string, []*jetstream.Peer
 	return info.Cluster.Leader, info.Cluster.Replicas, nil
 }
 
+// leaderWatch polls the stream's leader from the moment of a fault until a
+// leader other than the one it started with answers: how long a failover
+// took, as the servers see it.
+type leaderWatch struct {
+	stop   chan struct{}
+	done   chan struct{}
+	leader string
+	after  time.Duration
+}
+
+func watchLeader(js jetstream.JetStream, id, old string, since time.Time) *leaderWatch {
+	lw := &leaderWatch{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(lw.done)
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			st, err := js.Stream(ctx, natsstore.StreamName(id))
+			cancel()
+			if err == nil {
+				if info := st.CachedInfo(); info.Cluster != nil && info.Cluster.Leader != "" && info.Cluster.Leader != old {
+					lw.leader, lw.after = info.Cluster.Leader, time.Since(since)
+					return
+				}
+			}
+			select {
+			case <-lw.stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	return lw
+}
+
+// result gives the watch up to grace to see a new leader, stops it and
+// returns how long after the fault a new leader answered, or -1 if none
+// did.
+func (lw *leaderWatch) result(grace time.Duration) time.Duration {
+	select {
+	case <-lw.done:
+	case <-time.After(grace):
+	}
+	close(lw.stop)
+	<-lw.done
+	if lw.leader == "" {
+		return -1
+	}
+	return lw.after
+}
+
 // waitHealthy waits until the stream has a leader and both followers are
 // online and current, so that each fault starts from a whole cluster.
 func (c *testCluster) waitHealthy(js jetstream.JetStream, id string) (leader string, followers []string) {
@@ -304,11 +357,15 @@ type tracker struct {
 	// exclusively to let the appends in flight settle and stop new ones.
 	gate sync.RWMutex
 
-	mu     sync.Mutex
-	acked  map[string]uint64 // idempotency key -> acknowledged position
-	errs   int
-	errLog []string
-	watch  *resumeWatch
+	mu    sync.Mutex
+	acked map[string]uint64 // idempotency key -> acknowledged position
+	// refused are the keys of appends that failed with an error that
+	// does not leave the outcome open: neither the caller's own deadline
+	// nor an "outcome unknown". They must not be in the log.
+	refused map[string]string // key -> the error
+	errs    int
+	errLog  []string
+	watch   *resumeWatch
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -323,7 +380,7 @@ type resumeWatch struct {
 }
 
 func newTracker(alliance string) *tracker {
-	return &tracker{alliance: alliance, acked: map[string]uint64{}, stop: make(chan struct{})}
+	return &tracker{alliance: alliance, acked: map[string]uint64{}, refused: map[string]string{}, stop: make(chan struct{})}
 }
 
 // run starts n goroutines appending through w with keys prefix-g-i.
@@ -341,12 +398,16 @@ func (tr *tracker) run(w *ledger.Writer, prefix string, n int) {
 				started := time.Now()
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				rc, err := w.Append(ctx, clusterContribution(tr.alliance, key))
+				callerGaveUp := err != nil && err == ctx.Err()
 				cancel()
 				done := time.Now()
 				tr.gate.RUnlock()
 				tr.mu.Lock()
 				if err != nil {
 					tr.errs++
+					if !callerGaveUp && !strings.Contains(err.Error(), "outcome unknown") {
+						tr.refused[key] = err.Error()
+					}
 					if len(tr.errLog) < 20 {
 						tr.errLog = append(tr.errLog, fmt.Sprintf("%s: %v", key, err))
 					}
@@ -388,8 +449,17 @@ func (tr *tracker) resumed(t *testing.T, wt *resumeWatch, limit time.Duration) t
 	}
 }
 
-func (tr *tracker) pause()  { tr.gate.Lock() }
-func (tr *tracker) resume() { tr.gate.Unlock() }
+// check pauses the load, checks the log and lets the load go on (also
+// when the check fails the test). It returns the append errors so far too.
+func (tr *tracker) check(t *testing.T, c *testCluster, vkey string) (logCheck, int) {
+	t.Helper()
+	tr.gate.Lock()
+	defer tr.gate.Unlock()
+	res := tr.checkLog(t, c, vkey)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return res, tr.errs
+}
 
 func (tr *tracker) shutdown() {
 	close(tr.stop)
@@ -415,6 +485,8 @@ func clusterContribution(id, key string) ledger.Request {
 // logCheck is what a check of the log against the acknowledgements found.
 type logCheck struct {
 	acked, lost, duplicates, quarantined int
+	refusedStored                        int // failed appends found in the log
+	readRetries                          int
 	events                               uint64
 }
 
@@ -435,24 +507,42 @@ func (tr *tracker) checkLog(t *testing.T, c *testCluster, vkey string) logCheck 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var events [][]byte
-	keys := map[string][]uint64{}
-	err = st.Read(ctx, tr.alliance, 1, func(s ledger.Stored) error {
-		if s.Seq != uint64(len(events)+1) {
-			return fmt.Errorf("gap: event %d at position %d", len(events)+1, s.Seq)
+	deadline := time.Now().Add(3 * time.Minute)
+	// Reads may fail while a restarted node catches up (the server answers
+	// "JetStream system temporarily unavailable"): read again from the
+	// start, as the API's runners do, until the log reads in full.
+	var (
+		events [][]byte
+		keys   map[string][]uint64
+	)
+	for {
+		events, keys = nil, map[string][]uint64{}
+		// An API request whose answer is lost in a leader change (creating
+		// the read's consumer, say) waits for its context to end: bound
+		// each attempt.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = st.Read(ctx, tr.alliance, 1, func(s ledger.Stored) error {
+			if s.Seq != uint64(len(events)+1) {
+				return fmt.Errorf("%w: event %d at position %d", errGap, len(events)+1, s.Seq)
+			}
+			e, err := ledger.DecodeEvent(s.Data)
+			if err != nil {
+				return fmt.Errorf("%w: position %d: %w", errGap, s.Seq, err)
+			}
+			keys[e.IdempotencyKey] = append(keys[e.IdempotencyKey], s.Seq)
+			events = append(events, append([]byte(nil), s.Data...))
+			return nil
+		})
+		cancel()
+		if err == nil {
+			break
 		}
-		e, err := ledger.DecodeEvent(s.Data)
-		if err != nil {
-			return fmt.Errorf("position %d: %w", s.Seq, err)
+		if errors.Is(err, errGap) || time.Now().After(deadline) {
+			t.Fatalf("read the log: %v", err)
 		}
-		keys[e.IdempotencyKey] = append(keys[e.IdempotencyKey], s.Seq)
-		events = append(events, append([]byte(nil), s.Data...))
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("read the log: %v", err)
+		res.readRetries++
+		t.Logf("reading the log failed, reading again: %v", err)
+		time.Sleep(500 * time.Millisecond)
 	}
 	res.events = uint64(len(events))
 	for k, ps := range keys {
@@ -470,9 +560,15 @@ func (tr *tracker) checkLog(t *testing.T, c *testCluster, vkey string) logCheck 
 			t.Errorf("acknowledged request %s at position %d: the log has it at %v", k, pos, ps)
 		}
 	}
+	for k, msg := range tr.refused {
+		if ps := keys[k]; len(ps) > 0 {
+			res.refusedStored++
+			t.Errorf("append %s failed with an error that does not leave its outcome open (%s), yet the log has it at %v", k, msg, ps)
+		}
+	}
 	tr.mu.Unlock()
 
-	r, err := verify.Verify(ctx, tr.alliance, memEvents(events), verify.Options{LedgerKey: vkey})
+	r, err := verify.Verify(context.Background(), tr.alliance, memEvents(events), verify.Options{LedgerKey: vkey})
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -481,6 +577,9 @@ func (tr *tracker) checkLog(t *testing.T, c *testCluster, vkey string) logCheck 
 	}
 	return res
 }
+
+// errGap marks a log that does not read as a gapless sequence of events.
+var errGap = errors.New("bad log")
 
 // memEvents is a verify.Source over events read once, without audit
 // records: the checks that matter here are the log's.
@@ -510,16 +609,37 @@ func verifierKey(t *testing.T) string {
 
 // faultRow is one line of the report.
 type faultRow struct {
-	Test        string  `json:"test"`
-	Fault       string  `json:"fault"`
-	Repetition  int     `json:"repetition"`
-	Acked       int     `json:"acked"`
-	Lost        int     `json:"lost"`
-	Duplicates  int     `json:"duplicates"`
-	Quarantined int     `json:"quarantined"`
-	Events      uint64  `json:"events"`
-	Errors      int     `json:"append_errors"`
-	RecoveryMS  float64 `json:"recovery_ms"`
+	Test        string `json:"test"`
+	Fault       string `json:"fault"`
+	Repetition  int    `json:"repetition"`
+	Acked       int    `json:"acked"`
+	Lost        int    `json:"lost"`
+	Duplicates  int    `json:"duplicates"`
+	Quarantined int    `json:"quarantined"`
+	Events      uint64 `json:"events"`
+	Errors      int    `json:"append_errors"`
+	// RefusedStored counts appends that failed with an error that does
+	// not leave the outcome open and are in the log nonetheless.
+	RefusedStored int     `json:"refused_but_stored"`
+	RecoveryMS    float64 `json:"recovery_ms"`
+	// NewLeaderMS is when a stream leader other than the one before the
+	// fault answered stream info (-1: not measured, or no new leader).
+	NewLeaderMS float64 `json:"new_leader_ms"`
+}
+
+// msText is a duration for the log, "-" if not measured.
+func msText(d time.Duration) string {
+	if d < 0 {
+		return "-"
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func ms(d time.Duration) float64 {
+	if d < 0 {
+		return -1
+	}
+	return float64(d.Microseconds()) / 1000
 }
 
 var report struct {
@@ -532,9 +652,13 @@ var report struct {
 func addRows(t *testing.T, rows []faultRow) {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-34s %4s %8s %5s %5s %9s %7s %12s\n", "fault", "rep", "acked", "lost", "dups", "events", "errors", "recovery ms")
+	fmt.Fprintf(&b, "\n%-34s %4s %8s %5s %5s %9s %7s %12s %14s\n", "fault", "rep", "acked", "lost", "dups", "events", "errors", "recovery ms", "new leader ms")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-34s %4d %8d %5d %5d %9d %7d %12.0f\n", r.Fault, r.Repetition, r.Acked, r.Lost, r.Duplicates, r.Events, r.Errors, r.RecoveryMS)
+		leader := "-"
+		if r.NewLeaderMS >= 0 {
+			leader = fmt.Sprintf("%.0f", r.NewLeaderMS)
+		}
+		fmt.Fprintf(&b, "%-34s %4d %8d %5d %5d %9d %7d %12.0f %14s\n", r.Fault, r.Repetition, r.Acked, r.Lost, r.Duplicates, r.Events, r.Errors, r.RecoveryMS, leader)
 	}
 	t.Log(b.String())
 	report.mu.Lock()
