@@ -86,15 +86,16 @@ type soakResult struct {
 	// Routes is each route's latency over the whole run.
 	Routes []soakRoute `json:"routes"`
 	// Server log lines at level WARN and ERROR during the run.
-	ServerWarnings int    `json:"server_warnings"`
-	ServerErrors   int    `json:"server_errors"`
-	LastServerLog  string `json:"last_server_warning,omitempty"`
+	ServerWarnings int      `json:"server_warnings"`
+	ServerErrors   int      `json:"server_errors"`
+	ServerLog      []string `json:"server_log,omitempty"` // the first five of them
 
 	// The memory analysis, on heap_live_mb (see soakRule).
 	HeapMiddleThirdMB float64 `json:"heap_middle_third_mb"`
 	HeapLastThirdMB   float64 `json:"heap_last_third_mb"`
-	HeapChangeMB      float64 `json:"heap_change_mb"`    // last third − middle third
-	HeapSlopeMBMin    float64 `json:"heap_slope_mb_min"` // least squares over the second half
+	HeapChangeMB      float64 `json:"heap_change_mb"`       // last third − middle third
+	HeapSlopeMBMin    float64 `json:"heap_slope_mb_min"`    // least squares over the second half
+	HeapSlopeSEMBMin  float64 `json:"heap_slope_se_mb_min"` // its standard error
 	RSSSlopeMBMin     float64 `json:"rss_slope_mb_min"`
 	// BytesPerEvent is the least-squares slope of the live heap against
 	// the log's length over the second half (0 without appends); the
@@ -117,8 +118,9 @@ type soakResult struct {
 
 // soakRule is the verdict's rule, printed in the help and the result.
 const soakRule = "memory is heap_live_mb (HeapAlloc after a forced GC) per sample; the first third is warm-up. " +
-	"tolerance = max(5% of the middle third's mean, 4 MB). flat: |mean(last third) − mean(middle third)| ≤ tolerance " +
-	"and |slope of a least-squares fit over the second half| × that half's minutes ≤ tolerance. " +
+	"tolerance = max(5% of the middle third's mean, 4 MB). flat: mean(last third) − mean(middle third) ≤ tolerance, " +
+	"and the slope of a least-squares fit over the second half is not rising: rising is slope × that half's minutes > tolerance " +
+	"with the slope more than twice its standard error (the view cache, bounded by size, makes the curve noisy). " +
 	"With appends the model grows with the log by design: bytes_per_event is the fit of the heap against the log's length " +
 	"over the second half; grows-with-log: not flat, but flat once bytes_per_event × events appended is taken off, " +
 	"with bytes_per_event ≤ --max-bytes-per-event. growing: anything else, or goroutines or open files that keep rising"
@@ -192,7 +194,7 @@ func runBenchSoak(ctx context.Context, e *env, args []string) error {
 type serverLog struct {
 	mu             sync.Mutex
 	warnings, errs int
-	last           string
+	first          []string // the first few
 }
 
 func (l *serverLog) Write(p []byte) (int, error) {
@@ -206,7 +208,9 @@ func (l *serverLog) Write(p []byte) (int, error) {
 		} else {
 			l.warnings++
 		}
-		l.last = string(bytes.TrimSpace(p))
+		if len(l.first) < 5 {
+			l.first = append(l.first, string(bytes.TrimSpace(p)))
+		}
 		l.mu.Unlock()
 	}
 	return len(p), nil
@@ -279,11 +283,14 @@ func benchSoak(ctx context.Context, cfg soakConfig, progress func(string, ...any
 	progress("serving %s: %d events; %d clients, write ratio %.2f, for %v, sampled every %v",
 		base, res.EventsStart, cfg.clients, cfg.writeRatio, cfg.duration, cfg.sample)
 
-	loadCtx, stopLoad := context.WithCancel(ctx)
+	// At the end each client finishes the request it has in flight, so
+	// that none is cut (a cut request is an error in the server's log).
+	var stopped atomic.Bool
+	stopLoad := func() { stopped.Store(true) }
 	defer stopLoad()
 	var wg sync.WaitGroup
 	for c := range cfg.clients {
-		wg.Go(func() { ld.client(loadCtx, c) })
+		wg.Go(func() { ld.client(ctx, c, &stopped) })
 	}
 	start := time.Now()
 	tick := time.NewTicker(cfg.sample)
@@ -326,7 +333,7 @@ loop:
 		res.FirstError = fe
 	}
 	logs.mu.Lock()
-	res.ServerWarnings, res.ServerErrors, res.LastServerLog = logs.warnings, logs.errs, logs.last
+	res.ServerWarnings, res.ServerErrors, res.ServerLog = logs.warnings, logs.errs, logs.first
 	logs.mu.Unlock()
 	analyseSoak(res)
 	return res, nil
@@ -536,11 +543,11 @@ func (ld *soakLoad) write(ctx context.Context, rng *rand.Rand) (name string, err
 	return name, nil
 }
 
-// client sends requests until ctx ends: a write with probability
+// client sends requests until ctx ends or stopped is set: a write with probability
 // cfg.writeRatio, else the next read.
-func (ld *soakLoad) client(ctx context.Context, c int) {
+func (ld *soakLoad) client(ctx context.Context, c int, stopped *atomic.Bool) {
 	rng := rand.New(rand.NewPCG(ld.cfg.seed, uint64(c)+1))
-	for i := c; ctx.Err() == nil; {
+	for i := c; ctx.Err() == nil && !stopped.Load(); {
 		isWrite := rng.Float64() < ld.cfg.writeRatio
 		t0 := time.Now()
 		var route string
@@ -606,21 +613,23 @@ func analyseSoak(res *soakResult) {
 	half := s[n/2:]
 	halfMin := (half[len(half)-1].T - half[0].T) / 60
 	minutes := func(x soakSample) float64 { return x.T / 60 }
-	res.HeapSlopeMBMin = slopeOf(half, minutes, func(x soakSample) float64 { return x.HeapLiveMB })
-	res.RSSSlopeMBMin = slopeOf(half, minutes, func(x soakSample) float64 { return x.RSSMB })
-	flat := func(change, slope float64) bool {
-		return math.Abs(change) <= res.ToleranceMB && math.Abs(slope)*halfMin <= res.ToleranceMB
+	res.HeapSlopeMBMin, res.HeapSlopeSEMBMin = fitOf(half, minutes, func(x soakSample) float64 { return x.HeapLiveMB })
+	res.RSSSlopeMBMin, _ = fitOf(half, minutes, func(x soakSample) float64 { return x.RSSMB })
+	flat := func(change, slope, se float64) bool {
+		rising := slope*halfMin > res.ToleranceMB && slope > 2*se
+		return change <= res.ToleranceMB && !rising
 	}
 	appended := s[n-1].Appended > s[n/2].Appended
 	if appended {
-		res.BytesPerEvent = slopeOf(half, func(x soakSample) float64 { return float64(x.Events) },
+		res.BytesPerEvent, _ = fitOf(half, func(x soakSample) float64 { return float64(x.Events) },
 			func(x soakSample) float64 { return x.HeapLiveMB * (1 << 20) })
 	}
 	// What the log's growth does not explain.
 	perEventMB := max(res.BytesPerEvent, 0) / (1 << 20)
 	adjusted := func(x soakSample) float64 { return x.HeapLiveMB - perEventMB*float64(x.Appended) }
 	res.UnexplainedChangeMB = meanOf(last, adjusted) - meanOf(middle, adjusted)
-	res.UnexplainedSlopeMBMin = slopeOf(half, minutes, adjusted)
+	var unexplainedSE float64
+	res.UnexplainedSlopeMBMin, unexplainedSE = fitOf(half, minutes, adjusted)
 
 	// Goroutines and open files: the last third's highest no higher than
 	// the middle third's plus some slack (idle connections come and go).
@@ -638,9 +647,9 @@ func analyseSoak(res *soakResult) {
 	switch {
 	case !res.GoroutinesFlat || !res.FDsFlat:
 		res.Verdict = "growing"
-	case flat(res.HeapChangeMB, res.HeapSlopeMBMin):
+	case flat(res.HeapChangeMB, res.HeapSlopeMBMin, res.HeapSlopeSEMBMin):
 		res.Verdict = "flat"
-	case appended && res.BytesPerEvent <= res.MaxBytesPerEvent && flat(res.UnexplainedChangeMB, res.UnexplainedSlopeMBMin):
+	case appended && res.BytesPerEvent <= res.MaxBytesPerEvent && flat(res.UnexplainedChangeMB, res.UnexplainedSlopeMBMin, unexplainedSE):
 		res.Verdict = "grows-with-log"
 	default:
 		res.Verdict = "growing"
@@ -658,8 +667,8 @@ func meanOf(xs []soakSample, f func(soakSample) float64) float64 {
 	return sum / float64(len(xs))
 }
 
-// slopeOf is the least-squares slope of y against x.
-func slopeOf(xs []soakSample, x, y func(soakSample) float64) float64 {
+// fitOf is the least-squares slope of y against x and its standard error.
+func fitOf(xs []soakSample, x, y func(soakSample) float64) (slope, se float64) {
 	mx, my := meanOf(xs, x), meanOf(xs, y)
 	var num, den float64
 	for _, s := range xs {
@@ -668,9 +677,18 @@ func slopeOf(xs []soakSample, x, y func(soakSample) float64) float64 {
 		den += dx * dx
 	}
 	if den == 0 {
-		return 0
+		return 0, 0
 	}
-	return num / den
+	slope = num / den
+	if len(xs) > 2 {
+		var rss float64
+		for _, s := range xs {
+			r := y(s) - (my + slope*(x(s)-mx))
+			rss += r * r
+		}
+		se = math.Sqrt(rss / float64(len(xs)-2) / den)
+	}
+	return slope, se
 }
 
 func printSoak(w io.Writer, r *soakResult) {
@@ -691,12 +709,15 @@ func printSoak(w io.Writer, r *soakResult) {
 	for _, rt := range r.Routes {
 		fmt.Fprintf(w, "  %-20s %8d requests  p50 %7.2f ms  p99 %8.2f ms  max %8.2f ms\n", rt.Route, rt.Requests, rt.P50Ms, rt.P99Ms, rt.MaxMs)
 	}
-	fmt.Fprintf(w, "live heap: middle third %.1f MB, last third %.1f MB (%+.1f MB), slope over the second half %+.2f MB/min (RSS %+.2f MB/min); tolerance %.1f MB\n",
-		r.HeapMiddleThirdMB, r.HeapLastThirdMB, r.HeapChangeMB, r.HeapSlopeMBMin, r.RSSSlopeMBMin, r.ToleranceMB)
+	fmt.Fprintf(w, "live heap: middle third %.1f MB, last third %.1f MB (%+.1f MB), slope over the second half %+.2f ± %.2f MB/min (RSS %+.2f MB/min); tolerance %.1f MB\n",
+		r.HeapMiddleThirdMB, r.HeapLastThirdMB, r.HeapChangeMB, r.HeapSlopeMBMin, r.HeapSlopeSEMBMin, r.RSSSlopeMBMin, r.ToleranceMB)
 	if r.BytesPerEvent != 0 {
 		fmt.Fprintf(w, "per appended event: %.0f bytes of live heap; growth it does not explain: %+.1f MB, %+.2f MB/min\n",
 			r.BytesPerEvent, r.UnexplainedChangeMB, r.UnexplainedSlopeMBMin)
 	}
 	fmt.Fprintf(w, "goroutines flat: %v, open files flat: %v\n", r.GoroutinesFlat, r.FDsFlat)
+	for _, l := range r.ServerLog {
+		fmt.Fprintf(w, "server: %s\n", l)
+	}
 	fmt.Fprintf(w, "verdict: %s\n", r.Verdict)
 }
