@@ -123,11 +123,16 @@ cluster {
 		}
 		if t.Failed() {
 			for _, n := range c.nodes {
+				// The warnings, errors and leader changes, the last 80.
 				b, _ := os.ReadFile(filepath.Join(n.dir, "server.log"))
-				if len(b) > 6000 {
-					b = b[len(b)-6000:]
+				var lines []string
+				for l := range strings.Lines(string(b)) {
+					if strings.Contains(l, "[WRN]") || strings.Contains(l, "[ERR]") || strings.Contains(l, "leader") {
+						lines = append(lines, l)
+					}
 				}
-				t.Logf("tail of %s's log:\n%s", n.name, b)
+				lines = lines[max(0, len(lines)-80):]
+				t.Logf("%s's log, warnings, errors and leader changes:\n%s", n.name, strings.Join(lines, ""))
 			}
 		}
 	})

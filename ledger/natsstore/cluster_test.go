@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -46,14 +47,36 @@ const (
 )
 
 // storeLogger logs a store's warnings (appends settled after an unknown
-// outcome, say) to a file next to the servers' logs.
+// outcome, say) to a file next to the servers' logs, and counts them by
+// message; the counts are logged when the test ends.
 func storeLogger(t *testing.T, c *testCluster, name string) *slog.Logger {
 	f, err := os.Create(filepath.Join(c.nodes[0].dir, "..", name+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	h := &countingHandler{Handler: slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelWarn}), counts: map[string]int{}}
+	t.Cleanup(func() {
+		f.Close()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for msg, n := range h.counts {
+			t.Logf("%s: %d× %q", name, n, msg)
+		}
+	})
+	return slog.New(h)
+}
+
+type countingHandler struct {
+	slog.Handler
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (h *countingHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.mu.Lock()
+	h.counts[r.Message]++
+	h.mu.Unlock()
+	return h.Handler.Handle(ctx, r)
 }
 
 // openLedger opens a store with three replicas on its own connection and a
