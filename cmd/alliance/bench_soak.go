@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -40,7 +41,15 @@ type soakSample struct {
 	// HeapLiveMB is runtime.MemStats.HeapAlloc right after a forced
 	// runtime.GC(): the live heap. HeapInuseMB is HeapInuse at the same
 	// moment (live heap plus fragmentation in spans in use).
-	HeapLiveMB  float64 `json:"heap_live_mb"`
+	HeapLiveMB float64 `json:"heap_live_mb"`
+	// ViewCacheMB estimates the API's cache of encoded views: the bytes of
+	// the distinct answers (by ETag) the clients have received, up to the
+	// cache's bound (serve keeps api's default, 256 MiB). Bounded by
+	// design, it is most of the heap's growth in the first minutes of a
+	// run with writes, since each new position makes new answers.
+	// HeapNetMB is heap_live_mb less it: what the verdict is about.
+	ViewCacheMB float64 `json:"view_cache_mb"`
+	HeapNetMB   float64 `json:"heap_net_mb"`
 	HeapInuseMB float64 `json:"heap_inuse_mb"`
 	HeapSysMB   float64 `json:"heap_sys_mb"`
 	RSSMB       float64 `json:"rss_mb"` // VmRSS of /proc/self/status
@@ -90,7 +99,7 @@ type soakResult struct {
 	ServerErrors   int      `json:"server_errors"`
 	ServerLog      []string `json:"server_log,omitempty"` // the first five of them
 
-	// The memory analysis, on heap_live_mb (see soakRule).
+	// The memory analysis, on heap_net_mb (see soakRule).
 	HeapMiddleThirdMB float64 `json:"heap_middle_third_mb"`
 	HeapLastThirdMB   float64 `json:"heap_last_third_mb"`
 	HeapChangeMB      float64 `json:"heap_change_mb"`       // last third − middle third
@@ -117,7 +126,8 @@ type soakResult struct {
 }
 
 // soakRule is the verdict's rule, printed in the help and the result.
-const soakRule = "memory is heap_live_mb (HeapAlloc after a forced GC) per sample; the first third is warm-up. " +
+const soakRule = "memory is heap_net_mb per sample: HeapAlloc after a forced GC less the view cache's estimated size " +
+	"(the distinct answers received, up to its 256 MiB bound); the first third is warm-up. " +
 	"tolerance = max(5% of the middle third's mean, 4 MB). flat: mean(last third) − mean(middle third) ≤ tolerance, " +
 	"and the slope of a least-squares fit over the second half is not rising: rising is slope × that half's minutes > tolerance " +
 	"with the slope more than twice its standard error (the view cache, bounded by size, makes the curve noisy). " +
@@ -280,6 +290,8 @@ func benchSoak(ctx context.Context, cfg soakConfig, progress func(string, ...any
 	}
 	res.EventsStart = ld.last.Load()
 	res.Baseline = sampleProcess(ld.last.Load())
+	res.Baseline.ViewCacheMB = mb(uint64(ld.cacheBytes.Load()))
+	res.Baseline.HeapNetMB = res.Baseline.HeapLiveMB - res.Baseline.ViewCacheMB
 	progress("serving %s: %d events; %d clients, write ratio %.2f, for %v, sampled every %v",
 		base, res.EventsStart, cfg.clients, cfg.writeRatio, cfg.duration, cfg.sample)
 
@@ -310,13 +322,15 @@ loop:
 			s := ld.period(now.Sub(prev))
 			prev = now
 			m := sampleProcess(ld.last.Load())
+			m.ViewCacheMB = mb(uint64(ld.cacheBytes.Load()))
+			m.HeapNetMB = m.HeapLiveMB - m.ViewCacheMB
 			m.T = now.Sub(start).Seconds()
 			m.Appended = m.Events - res.EventsStart
 			m.Reads, m.Writes, m.Errors, m.ReadRPS, m.WriteRPS = s.Reads, s.Writes, s.Errors, s.ReadRPS, s.WriteRPS
 			m.ReadP50Ms, m.ReadP99Ms, m.WriteP50Ms, m.WriteP99Ms = s.ReadP50Ms, s.ReadP99Ms, s.WriteP50Ms, s.WriteP99Ms
 			res.Samples = append(res.Samples, m)
-			progress("  %5.0fs  live heap %6.1f MB  in use %6.1f MB  RSS %6.1f MB  goroutines %4d  fds %3d  events %7d  reads %6.0f/s p99 %6.2f ms  writes %5.0f/s p99 %6.2f ms",
-				m.T, m.HeapLiveMB, m.HeapInuseMB, m.RSSMB, m.Goroutines, m.FDs, m.Events, m.ReadRPS, m.ReadP99Ms, m.WriteRPS, m.WriteP99Ms)
+			progress("  %5.0fs  live heap %6.1f MB  net of the view cache %6.1f MB  in use %6.1f MB  RSS %6.1f MB  goroutines %4d  fds %3d  events %7d  reads %6.0f/s p99 %6.2f ms  writes %5.0f/s p99 %6.2f ms",
+				m.T, m.HeapLiveMB, m.HeapNetMB, m.HeapInuseMB, m.RSSMB, m.Goroutines, m.FDs, m.Events, m.ReadRPS, m.ReadP99Ms, m.WriteRPS, m.WriteP99Ms)
 		}
 	}
 	stopLoad()
@@ -393,6 +407,10 @@ type soakLoad struct {
 	periodErrs  int
 
 	byRoute map[string][]time.Duration // the whole run's latencies by route
+	// seen are the ETags of the answers received, until their bodies add
+	// up to the view cache's bound; cacheBytes is that sum.
+	seen       map[[12]byte]struct{}
+	cacheBytes atomic.Int64
 
 	reads, writes, errors atomic.Int64
 	firstErr              atomic.Value
@@ -400,7 +418,7 @@ type soakLoad struct {
 
 func newSoakLoad(ctx context.Context, client *http.Client, base, token string, cfg soakConfig) (*soakLoad, error) {
 	ld := &soakLoad{http: client, base: base + "/v1/alliances/" + soakAlliance, token: token, cfg: cfg,
-		run: strconv.FormatInt(time.Now().UnixNano(), 36), byRoute: map[string][]time.Duration{}}
+		run: strconv.FormatInt(time.Now().UnixNano(), 36), byRoute: map[string][]time.Duration{}, seen: map[[12]byte]struct{}{}}
 	// The token is seen by serve's watch shortly after it started.
 	var b []byte
 	deadline := time.Now().Add(10 * time.Second)
@@ -476,7 +494,57 @@ func (ld *soakLoad) read(ctx context.Context, rng *rand.Rand, i int) (string, er
 	case "evaluation":
 		path = "/evaluation?period=2025"
 	}
-	return "GET " + route, httpExpectGet(ctx, ld.http, ld.base+path, ld.token, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ld.base+path, nil)
+	if err != nil {
+		return route, err
+	}
+	req.Header.Set("Authorization", "Bearer "+ld.token)
+	resp, err := ld.http.Do(req)
+	if err != nil {
+		return "GET " + route, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return "GET " + route, fmt.Errorf("GET %s: status %d: %s", req.URL.Path, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return "GET " + route, err
+	}
+	ld.noteCached(resp.Header.Get("ETag"), n)
+	return "GET " + route, nil
+}
+
+// soakViewCacheBytes is the bound of the API's view cache as serve sets it
+// (api.Config.ViewCacheBytes left 0: 256 MiB). The cache counts bodies only.
+const soakViewCacheBytes = 256 << 20
+
+// noteCached adds an answer's body to the view cache's estimate the first
+// time its ETag is seen (an ETag names a cache entry). Past the cache's
+// bound, which it then stays at (least recently used entries make room),
+// the ETags are forgotten.
+func (ld *soakLoad) noteCached(etag string, n int64) {
+	var id [12]byte
+	if len(etag) != 2+2*len(id) {
+		return
+	}
+	if _, err := hex.Decode(id[:], []byte(etag[1:len(etag)-1])); err != nil {
+		return
+	}
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	if ld.seen == nil {
+		return
+	}
+	if _, ok := ld.seen[id]; ok {
+		return
+	}
+	ld.seen[id] = struct{}{}
+	if ld.cacheBytes.Add(n) >= soakViewCacheBytes {
+		ld.cacheBytes.Store(soakViewCacheBytes)
+		ld.seen = nil
+	}
 }
 
 // write sends one write and notes the position it got.
@@ -606,14 +674,14 @@ func analyseSoak(res *soakResult) {
 		return
 	}
 	middle, last := s[n/3:2*n/3], s[2*n/3:]
-	res.HeapMiddleThirdMB = meanOf(middle, func(x soakSample) float64 { return x.HeapLiveMB })
-	res.HeapLastThirdMB = meanOf(last, func(x soakSample) float64 { return x.HeapLiveMB })
+	res.HeapMiddleThirdMB = meanOf(middle, func(x soakSample) float64 { return x.HeapNetMB })
+	res.HeapLastThirdMB = meanOf(last, func(x soakSample) float64 { return x.HeapNetMB })
 	res.HeapChangeMB = res.HeapLastThirdMB - res.HeapMiddleThirdMB
 	res.ToleranceMB = max(0.05*res.HeapMiddleThirdMB, 4)
 	half := s[n/2:]
 	halfMin := (half[len(half)-1].T - half[0].T) / 60
 	minutes := func(x soakSample) float64 { return x.T / 60 }
-	res.HeapSlopeMBMin, res.HeapSlopeSEMBMin = fitOf(half, minutes, func(x soakSample) float64 { return x.HeapLiveMB })
+	res.HeapSlopeMBMin, res.HeapSlopeSEMBMin = fitOf(half, minutes, func(x soakSample) float64 { return x.HeapNetMB })
 	res.RSSSlopeMBMin, _ = fitOf(half, minutes, func(x soakSample) float64 { return x.RSSMB })
 	flat := func(change, slope, se float64) bool {
 		rising := slope*halfMin > res.ToleranceMB && slope > 2*se
@@ -622,11 +690,11 @@ func analyseSoak(res *soakResult) {
 	appended := s[n-1].Appended > s[n/2].Appended
 	if appended {
 		res.BytesPerEvent, _ = fitOf(half, func(x soakSample) float64 { return float64(x.Events) },
-			func(x soakSample) float64 { return x.HeapLiveMB * (1 << 20) })
+			func(x soakSample) float64 { return x.HeapNetMB * (1 << 20) })
 	}
 	// What the log's growth does not explain.
 	perEventMB := max(res.BytesPerEvent, 0) / (1 << 20)
-	adjusted := func(x soakSample) float64 { return x.HeapLiveMB - perEventMB*float64(x.Appended) }
+	adjusted := func(x soakSample) float64 { return x.HeapNetMB - perEventMB*float64(x.Appended) }
 	res.UnexplainedChangeMB = meanOf(last, adjusted) - meanOf(middle, adjusted)
 	var unexplainedSE float64
 	res.UnexplainedSlopeMBMin, unexplainedSE = fitOf(half, minutes, adjusted)
@@ -696,11 +764,11 @@ func printSoak(w io.Writer, r *soakResult) {
 		r.Alliance, r.DurationS, r.Clients, r.WriteRatio, r.SampleS, r.CPUs, r.GoVersion)
 	fmt.Fprintf(w, "requests: %d reads, %d writes, %d failed; the log grew from %d to %d events; server warnings %d, errors %d\n",
 		r.Reads, r.Writes, r.Errors, r.EventsStart, r.EventsEnd, r.ServerWarnings, r.ServerErrors)
-	fmt.Fprintf(w, "%7s %9s %9s %8s %6s %5s %8s %9s %8s %8s %8s %8s %8s\n",
-		"t_s", "live_MB", "inuse_MB", "rss_MB", "gor", "fds", "events", "read/s", "r_p50", "r_p99", "write/s", "w_p50", "w_p99")
+	fmt.Fprintf(w, "%7s %9s %9s %9s %9s %8s %6s %5s %8s %9s %8s %8s %8s %8s %8s\n",
+		"t_s", "live_MB", "cache_MB", "net_MB", "inuse_MB", "rss_MB", "gor", "fds", "events", "read/s", "r_p50", "r_p99", "write/s", "w_p50", "w_p99")
 	row := func(label string, s soakSample) {
-		fmt.Fprintf(w, "%7s %9.1f %9.1f %8.1f %6d %5d %8d %9.0f %8.2f %8.2f %8.0f %8.2f %8.2f\n", label,
-			s.HeapLiveMB, s.HeapInuseMB, s.RSSMB, s.Goroutines, s.FDs, s.Events, s.ReadRPS, s.ReadP50Ms, s.ReadP99Ms, s.WriteRPS, s.WriteP50Ms, s.WriteP99Ms)
+		fmt.Fprintf(w, "%7s %9.1f %9.1f %9.1f %9.1f %8.1f %6d %5d %8d %9.0f %8.2f %8.2f %8.0f %8.2f %8.2f\n", label,
+			s.HeapLiveMB, s.ViewCacheMB, s.HeapNetMB, s.HeapInuseMB, s.RSSMB, s.Goroutines, s.FDs, s.Events, s.ReadRPS, s.ReadP50Ms, s.ReadP99Ms, s.WriteRPS, s.WriteP50Ms, s.WriteP99Ms)
 	}
 	row("before", r.Baseline)
 	for _, s := range r.Samples {
@@ -709,7 +777,7 @@ func printSoak(w io.Writer, r *soakResult) {
 	for _, rt := range r.Routes {
 		fmt.Fprintf(w, "  %-20s %8d requests  p50 %7.2f ms  p99 %8.2f ms  max %8.2f ms\n", rt.Route, rt.Requests, rt.P50Ms, rt.P99Ms, rt.MaxMs)
 	}
-	fmt.Fprintf(w, "live heap: middle third %.1f MB, last third %.1f MB (%+.1f MB), slope over the second half %+.2f ± %.2f MB/min (RSS %+.2f MB/min); tolerance %.1f MB\n",
+	fmt.Fprintf(w, "live heap net of the view cache: middle third %.1f MB, last third %.1f MB (%+.1f MB), slope over the second half %+.2f ± %.2f MB/min (RSS %+.2f MB/min); tolerance %.1f MB\n",
 		r.HeapMiddleThirdMB, r.HeapLastThirdMB, r.HeapChangeMB, r.HeapSlopeMBMin, r.HeapSlopeSEMBMin, r.RSSSlopeMBMin, r.ToleranceMB)
 	if r.BytesPerEvent != 0 {
 		fmt.Fprintf(w, "per appended event: %.0f bytes of live heap; growth it does not explain: %+.1f MB, %+.2f MB/min\n",

@@ -31,7 +31,7 @@ func TestBenchSoakSmoke(t *testing.T) {
 		t.Fatalf("%d samples, want about 5", len(res.Samples))
 	}
 	for i, s := range res.Samples {
-		if s.HeapLiveMB <= 0 || s.HeapInuseMB <= 0 || s.RSSMB <= 0 || s.Goroutines <= 0 || s.FDs <= 0 || s.Reads <= 0 || s.Events == 0 {
+		if s.HeapLiveMB <= 0 || s.HeapNetMB <= 0 || s.ViewCacheMB <= 0 || s.HeapInuseMB <= 0 || s.RSSMB <= 0 || s.Goroutines <= 0 || s.FDs <= 0 || s.Reads <= 0 || s.Events == 0 {
 			t.Errorf("sample %d: %+v", i, s)
 		}
 	}
@@ -51,7 +51,7 @@ func TestSoakVerdict(t *testing.T) {
 		r := &soakResult{Clients: 16, MaxBytesPerEvent: 4096}
 		for i := range 60 {
 			e := events(i)
-			r.Samples = append(r.Samples, soakSample{T: float64(10 * (i + 1)), HeapLiveMB: heap(i), Events: 1000 + e, Appended: e, Goroutines: 100, FDs: 50})
+			r.Samples = append(r.Samples, soakSample{T: float64(10 * (i + 1)), HeapNetMB: heap(i), Events: 1000 + e, Appended: e, Goroutines: 100, FDs: 50})
 		}
 		return r
 	}
