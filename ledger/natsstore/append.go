@@ -203,8 +203,17 @@ func (s *Store) createStream(ctx context.Context, a *alliance) (jetstream.Stream
 // sequence, so a republished commit that had landed is acked this way).
 func (s *Store) duplicate(ctx context.Context, a *alliance, st jetstream.Stream, c *ledger.Commit, data []byte, ack *jetstream.PubAck) error {
 	m, err := st.GetMsg(ctx, ack.Sequence)
+	// A direct get may be answered by a replica that has not stored the
+	// message yet: give it a moment.
+	for wait := newBackoff(); errors.Is(err, jetstream.ErrMsgNotFound) && wait.d < time.Second; {
+		if wait.sleep(ctx) != nil {
+			break
+		}
+		m, err = st.GetMsg(ctx, ack.Sequence)
+	}
 	if err != nil {
-		return fmt.Errorf("commit %s: server reports it stored at stream sequence %d, which does not read: %w", c.ID, ack.Sequence, err)
+		// Stored, the server says: whether it is this commit is not known.
+		return unknownOutcome(c, fmt.Errorf("server reports it stored at stream sequence %d, which does not read: %w", ack.Sequence, err))
 	}
 	if m.Header.Get(jetstream.MsgIDHeader) != c.ID || !bytes.Equal(m.Data, data) {
 		return fmt.Errorf("commit id %s of alliance %s is already used by another message (stream sequence %d): %w",
