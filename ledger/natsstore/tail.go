@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -39,8 +40,20 @@ func decode(id string, hdr nats.Header, data []byte) (*ledger.Commit, string) {
 
 // commitAt returns the commit stored at seq, or nil (and why) if the message
 // there is not one or does not exist.
+//
+// Callers ask for sequences up to the last one the stream reported, so the
+// message exists: messages are never removed. A direct get answered by a
+// replica that has not stored it yet says otherwise, and taking its word
+// would put the tail before the last commit (the next append would then
+// overlap it): a missing message is asked for again for a few seconds.
 func commitAt(ctx context.Context, id string, st jetstream.Stream, seq uint64) (*ledger.Commit, string, error) {
 	m, err := st.GetMsg(ctx, seq)
+	for wait := newBackoff(); errors.Is(err, jetstream.ErrMsgNotFound) && wait.d < 2*time.Second; {
+		if err := wait.sleep(ctx); err != nil {
+			return nil, "", fmt.Errorf("alliance %s: get message %d: %w", id, seq, err)
+		}
+		m, err = st.GetMsg(ctx, seq)
+	}
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, "no message", nil
 	}
