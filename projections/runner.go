@@ -136,8 +136,13 @@ func (r *Runner) CatchUp(ctx context.Context, until uint64) error {
 	return r.run(ctx, false, until)
 }
 
-// Follow folds the log and keeps following it until ctx ends.
+// Follow folds the log and keeps following it until ctx ends. It may be
+// called again after it failed (the server does, a second later): readers
+// wait again meanwhile.
 func (r *Runner) Follow(ctx context.Context) error {
+	r.mu.Lock()
+	r.err = nil
+	r.mu.Unlock()
 	err := r.run(ctx, true, 0)
 	if err != nil && ctx.Err() == nil {
 		r.mu.Lock()

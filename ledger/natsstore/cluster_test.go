@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -308,6 +309,20 @@ func TestClusterTwoWriters(t *testing.T) {
 		t.Errorf("the runners' balances at position %d differ:\n%s\n%s", res.events, views[0], views[1])
 	} else {
 		t.Logf("both runners at position %d agree on the balances (%d bytes of JSON); they started over %d times", res.events, len(views[0]), restarts.Load())
+	}
+	// Read your writes after the faults: a write through either writer is
+	// awaited by both runners, as a read with min_seq waits, also by a
+	// runner that had stopped following and started over.
+	for i, w := range []*ledger.Writer{w1, w2} {
+		rc, err := w.Append(wctx, clusterContribution(id, fmt.Sprintf("after-%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, r := range runners {
+			if err := r.WaitFor(wctx, rc.Last); err != nil {
+				t.Errorf("runner %d, waiting for position %d written through writer %d: %v", j+1, rc.Last, i+1, err)
+			}
+		}
 	}
 	tr.mu.Lock()
 	if tr.errs > 0 {
