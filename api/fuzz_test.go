@@ -4,18 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/alliance-ledger/alliance/ledger"
-	"github.com/alliance-ledger/alliance/ledger/audit"
 	"github.com/alliance-ledger/alliance/ledger/natsstore"
-	"github.com/alliance-ledger/alliance/projections"
 )
 
 // fuzzEnv is a server over an embedded JetStream holding the sample
@@ -30,80 +25,9 @@ type fuzzEnv struct {
 
 func newFuzzEnv(tb testing.TB) *fuzzEnv {
 	tb.Helper()
-	dir := tb.TempDir()
-	logger := slog.New(slog.DiscardHandler)
-	emb, err := natsstore.StartEmbedded(dir, "", logger)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(emb.Shutdown)
-	nc, err := emb.Connect()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(nc.Close)
-	st, err := natsstore.New(nc, natsstore.Options{Logger: logger})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	metrics := NewMetrics()
-	w := ledger.NewWriter(st, ledger.WriterOptions{Logger: logger, OnCommit: metrics.ObserveCommit})
-	tb.Cleanup(w.Close)
-	ctx := context.Background()
-	if _, err := w.AppendInOrder(ctx, sampleRequests(), nil); err != nil {
-		tb.Fatalf("build the sample: %v", err)
-	}
-	tokens, err := OpenTokens(ctx, st.JetStream(), 1)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	tb.Cleanup(cancel)
-	if err := tokens.Watch(wctx); err != nil {
-		tb.Fatal(err)
-	}
-	signer, vkey, _, err := audit.LoadOrCreateKey(filepath.Join(dir, "keys", "ledger.key"), "alliance-ledger")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv, err := New(Config{
-		Store: st, Writer: w, Tokens: tokens, Logger: logger, Metrics: metrics, VerifierKey: vkey,
-		NewRunner: func(a string) *projections.Runner {
-			return projections.NewRunner(st, a, projections.RunnerOptions{Snapshots: st.Snapshots(), Logger: logger})
-		},
-		NewCheckpointer: func(a string) *audit.Checkpointer { return newCheckpointer(st, a, signer) },
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(srv.Close)
-	fe := &fuzzEnv{store: st, handler: srv.Handler(), token: map[string]string{}}
-	for name, p := range map[string]Principal{
-		"secretariat": {Role: RoleSecretariat, Alliance: sampleAlliance, Name: "secretariat"},
-		"M01":         {Role: RoleMember, Alliance: sampleAlliance, Member: "M01", Name: "member M01"},
-	} {
-		secret, _, err := tokens.Create(ctx, p, time.Now())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		fe.token[name] = secret
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for _, secret := range fe.token {
-		for {
-			if _, ok := tokens.Lookup(secret); ok {
-				break
-			}
-			if time.Now().After(deadline) {
-				tb.Fatal("tokens not seen by the watch")
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	if err := srv.Warm(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	return fe
+	te := newTestEnv(tb, true)
+	return &fuzzEnv{store: te.Store, handler: te.Server.Handler(),
+		token: map[string]string{"secretariat": te.Token["secretariat"], "M01": te.Token["M01"]}}
 }
 
 // fuzzRoute is a POST route a body is fuzzed against: its path with the

@@ -31,7 +31,7 @@ const sampleAlliance = "yrd-battery"
 // testEnv is a real server over an embedded JetStream in a temp
 // directory, listening on a loopback port.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	URL    string
 	Server *Server
 	Store  *natsstore.Store
@@ -59,7 +59,7 @@ func sampleRequests() []ledger.Request {
 }
 
 // newTestEnv starts the server; withSample builds the sample alliance first.
-func newTestEnv(t *testing.T, withSample bool) *testEnv {
+func newTestEnv(t testing.TB, withSample bool) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	logger := slog.New(slog.DiscardHandler)
