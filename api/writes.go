@@ -312,6 +312,17 @@ func (s *Server) writeCommands(c *call) error {
 		}
 		return badRequest("commands", "the body does not decode: %v", err)
 	}
+	for i, cmd := range body.Commands {
+		// A payout is what the sharing methods compute from the log, with
+		// its inputs: it is committed through its own route, never as
+		// figures a caller supplies.
+		switch cmd.Type {
+		case ledger.TypePayoutCommitted:
+			return badRequest(fmt.Sprintf("commands[%d].type", i), "payouts are computed by the ledger: POST /v1/alliances/%s/pools/{pool}/payouts", c.alliance)
+		case ledger.TypePayoutAdjusted:
+			return badRequest(fmt.Sprintf("commands[%d].type", i), "payout adjustments are computed by the ledger: POST /v1/alliances/%s/disputes/{seq}/resolution with \"adjust\": true", c.alliance)
+		}
+	}
 	return s.submit(c, c.alliance, "", body.Commands...)
 }
 

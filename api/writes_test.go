@@ -482,3 +482,20 @@ func TestMalformedBodies(t *testing.T) {
 		t.Fatalf("a 2 MiB body: status %d, want 413", r.Status)
 	}
 }
+
+// Payouts are committed by the ledger's own computation, never from figures
+// a caller posts as a raw command.
+func TestRawPayoutsRefused(t *testing.T) {
+	te := newTestEnv(t, true)
+	before := te.last(sampleAlliance)
+	for _, typ := range []string{ledger.TypePayoutCommitted, ledger.TypePayoutAdjusted} {
+		body := map[string]any{"commands": []any{map[string]any{"type": typ, "payload": map[string]any{}}}}
+		r := te.do("POST", "/v1/alliances/"+sampleAlliance+"/commands", "secretariat", body)
+		if r.Status != http.StatusBadRequest || r.Problem(t).Field != "commands[0].type" {
+			t.Fatalf("a raw %s: %d %s", typ, r.Status, r.Body)
+		}
+	}
+	if n := te.last(sampleAlliance); n != before {
+		t.Fatalf("a raw payout appended (%d -> %d)", before, n)
+	}
+}
