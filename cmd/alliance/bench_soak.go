@@ -103,6 +103,7 @@ type soakResult struct {
 	HeapMiddleThirdMB float64 `json:"heap_middle_third_mb"`
 	HeapLastThirdMB   float64 `json:"heap_last_third_mb"`
 	HeapChangeMB      float64 `json:"heap_change_mb"`       // last third − middle third
+	HeapChangeSEMB    float64 `json:"heap_change_se_mb"`    // its standard error
 	HeapSlopeMBMin    float64 `json:"heap_slope_mb_min"`    // least squares over the second half
 	HeapSlopeSEMBMin  float64 `json:"heap_slope_se_mb_min"` // its standard error
 	RSSSlopeMBMin     float64 `json:"rss_slope_mb_min"`
@@ -128,9 +129,9 @@ type soakResult struct {
 // soakRule is the verdict's rule, printed in the help and the result.
 const soakRule = "memory is heap_net_mb per sample: HeapAlloc after a forced GC less the view cache's estimated size " +
 	"(the distinct answers received, up to its 256 MiB bound); the first third is warm-up. " +
-	"tolerance = max(5% of the middle third's mean, 4 MB). flat: mean(last third) − mean(middle third) ≤ tolerance, " +
-	"and the slope of a least-squares fit over the second half is not rising: rising is slope × that half's minutes > tolerance " +
-	"with the slope more than twice its standard error (the view cache, bounded by size, makes the curve noisy). " +
+	"tolerance = max(5% of the middle third's mean, 4 MB). A rise counts when it exceeds the tolerance and twice its standard error " +
+	"(the curve is noisy: answers in flight, GC timing). flat: neither mean(last third) − mean(middle third) " +
+	"nor the slope of a least-squares fit over the second half × that half's minutes is a rise. " +
 	"With appends the model grows with the log by design: bytes_per_event is the fit of the heap against the log's length " +
 	"over the second half; grows-with-log: not flat, but flat once bytes_per_event × events appended is taken off, " +
 	"with bytes_per_event ≤ --max-bytes-per-event. growing: anything else, or goroutines or open files that keep rising"
@@ -676,16 +677,21 @@ func analyseSoak(res *soakResult) {
 	middle, last := s[n/3:2*n/3], s[2*n/3:]
 	res.HeapMiddleThirdMB = meanOf(middle, func(x soakSample) float64 { return x.HeapNetMB })
 	res.HeapLastThirdMB = meanOf(last, func(x soakSample) float64 { return x.HeapNetMB })
+	net := func(x soakSample) float64 { return x.HeapNetMB }
 	res.HeapChangeMB = res.HeapLastThirdMB - res.HeapMiddleThirdMB
+	res.HeapChangeSEMB = changeSE(middle, last, net)
 	res.ToleranceMB = max(0.05*res.HeapMiddleThirdMB, 4)
 	half := s[n/2:]
 	halfMin := (half[len(half)-1].T - half[0].T) / 60
 	minutes := func(x soakSample) float64 { return x.T / 60 }
 	res.HeapSlopeMBMin, res.HeapSlopeSEMBMin = fitOf(half, minutes, func(x soakSample) float64 { return x.HeapNetMB })
 	res.RSSSlopeMBMin, _ = fitOf(half, minutes, func(x soakSample) float64 { return x.RSSMB })
-	flat := func(change, slope, se float64) bool {
-		rising := slope*halfMin > res.ToleranceMB && slope > 2*se
-		return change <= res.ToleranceMB && !rising
+	// A rise counts when it is both larger than the tolerance and more
+	// than twice its standard error.
+	flat := func(change, changeSE, slope, slopeSE float64) bool {
+		up := change > res.ToleranceMB && change > 2*changeSE
+		rising := slope*halfMin > res.ToleranceMB && slope > 2*slopeSE
+		return !up && !rising
 	}
 	appended := s[n-1].Appended > s[n/2].Appended
 	if appended {
@@ -696,6 +702,7 @@ func analyseSoak(res *soakResult) {
 	perEventMB := max(res.BytesPerEvent, 0) / (1 << 20)
 	adjusted := func(x soakSample) float64 { return x.HeapNetMB - perEventMB*float64(x.Appended) }
 	res.UnexplainedChangeMB = meanOf(last, adjusted) - meanOf(middle, adjusted)
+	unexplainedChangeSE := changeSE(middle, last, adjusted)
 	var unexplainedSE float64
 	res.UnexplainedSlopeMBMin, unexplainedSE = fitOf(half, minutes, adjusted)
 
@@ -715,9 +722,9 @@ func analyseSoak(res *soakResult) {
 	switch {
 	case !res.GoroutinesFlat || !res.FDsFlat:
 		res.Verdict = "growing"
-	case flat(res.HeapChangeMB, res.HeapSlopeMBMin, res.HeapSlopeSEMBMin):
+	case flat(res.HeapChangeMB, res.HeapChangeSEMB, res.HeapSlopeMBMin, res.HeapSlopeSEMBMin):
 		res.Verdict = "flat"
-	case appended && res.BytesPerEvent <= res.MaxBytesPerEvent && flat(res.UnexplainedChangeMB, res.UnexplainedSlopeMBMin, unexplainedSE):
+	case appended && res.BytesPerEvent <= res.MaxBytesPerEvent && flat(res.UnexplainedChangeMB, unexplainedChangeSE, res.UnexplainedSlopeMBMin, unexplainedSE):
 		res.Verdict = "grows-with-log"
 	default:
 		res.Verdict = "growing"
@@ -733,6 +740,21 @@ func meanOf(xs []soakSample, f func(soakSample) float64) float64 {
 		sum += f(x)
 	}
 	return sum / float64(len(xs))
+}
+
+// changeSE is the standard error of mean(b) − mean(a).
+func changeSE(a, b []soakSample, f func(soakSample) float64) float64 {
+	v := func(xs []soakSample) float64 {
+		if len(xs) < 2 {
+			return 0
+		}
+		m, sum := meanOf(xs, f), 0.0
+		for _, x := range xs {
+			sum += (f(x) - m) * (f(x) - m)
+		}
+		return sum / float64(len(xs)-1) / float64(len(xs))
+	}
+	return math.Sqrt(v(a) + v(b))
 }
 
 // fitOf is the least-squares slope of y against x and its standard error.
@@ -777,8 +799,8 @@ func printSoak(w io.Writer, r *soakResult) {
 	for _, rt := range r.Routes {
 		fmt.Fprintf(w, "  %-20s %8d requests  p50 %7.2f ms  p99 %8.2f ms  max %8.2f ms\n", rt.Route, rt.Requests, rt.P50Ms, rt.P99Ms, rt.MaxMs)
 	}
-	fmt.Fprintf(w, "live heap net of the view cache: middle third %.1f MB, last third %.1f MB (%+.1f MB), slope over the second half %+.2f ± %.2f MB/min (RSS %+.2f MB/min); tolerance %.1f MB\n",
-		r.HeapMiddleThirdMB, r.HeapLastThirdMB, r.HeapChangeMB, r.HeapSlopeMBMin, r.HeapSlopeSEMBMin, r.RSSSlopeMBMin, r.ToleranceMB)
+	fmt.Fprintf(w, "live heap net of the view cache: middle third %.1f MB, last third %.1f MB (%+.1f ± %.1f MB), slope over the second half %+.2f ± %.2f MB/min (RSS %+.2f MB/min); tolerance %.1f MB\n",
+		r.HeapMiddleThirdMB, r.HeapLastThirdMB, r.HeapChangeMB, r.HeapChangeSEMB, r.HeapSlopeMBMin, r.HeapSlopeSEMBMin, r.RSSSlopeMBMin, r.ToleranceMB)
 	if r.BytesPerEvent != 0 {
 		fmt.Fprintf(w, "per appended event: %.0f bytes of live heap; growth it does not explain: %+.1f MB, %+.2f MB/min\n",
 			r.BytesPerEvent, r.UnexplainedChangeMB, r.UnexplainedSlopeMBMin)
