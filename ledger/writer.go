@@ -543,10 +543,38 @@ func (aw *allianceWriter) settle(f *inflight) {
 
 // load reads the alliance's log into the state on first use, and catches
 // up with events other writers appended.
+//
+// A read that fails (a cluster electing a stream leader answers 503s and
+// times out for seconds) is tried again, resuming where it stopped, for up
+// to loadRetryFor: the requests waiting would fail otherwise, though
+// nothing is wrong with them. An event the state refuses is not retried.
 func (aw *allianceWriter) load() error {
+	wait := 50 * time.Millisecond
+	deadline := time.Now().Add(loadRetryFor)
+	for {
+		stateErr, err := aw.loadOnce()
+		if err == nil || stateErr || !time.Now().Before(deadline) {
+			return err
+		}
+		aw.w.log.Warn("catching up failed; retrying", "alliance", aw.id, "err", err, "retry_in", wait)
+		select {
+		case <-aw.w.stop:
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// loadRetryFor bounds how long the writer keeps retrying a failed read.
+const loadRetryFor = 15 * time.Second
+
+// loadOnce reads what the state lacks; stateErr says the state refused an
+// event (retrying would not help).
+func (aw *allianceWriter) loadOnce() (stateErr bool, err error) {
 	ctx := context.Background()
 	from := aw.state.Last() + 1
-	err := aw.w.store.Read(ctx, aw.id, from, func(st Stored) error {
+	err = aw.w.store.Read(ctx, aw.id, from, func(st Stored) error {
 		e, err := DecodeEvent(st.Data)
 		if err == nil && e.Seq != st.Seq {
 			err = fmt.Errorf("event says it is at position %d", e.Seq)
@@ -558,18 +586,21 @@ func (aw *allianceWriter) load() error {
 			// Not written by a writer (someone published it by hand): the
 			// position is taken, the event is ignored, as on the read side.
 			aw.w.log.Warn("event quarantined: the writer skips it", "alliance", aw.id, "seq", st.Seq, "err", err)
-			return aw.state.Skip(st.Seq)
+			err = aw.state.Skip(st.Seq)
+		} else {
+			err = aw.state.Apply(e)
 		}
-		return aw.state.Apply(e)
+		stateErr = err != nil
+		return err
 	})
 	if errors.Is(err, ErrNotFound) {
 		err = nil // no log yet
 	}
 	if err != nil {
-		return fmt.Errorf("catch up alliance %s from %d: %w", aw.id, from, err)
+		return stateErr, fmt.Errorf("catch up alliance %s from %d: %w", aw.id, from, err)
 	}
 	aw.loaded = true
-	return nil
+	return false, nil
 }
 
 // building is the open commit: requests decided while the previous commit

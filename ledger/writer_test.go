@@ -568,3 +568,37 @@ func TestOnCommitSeesEveryEventInOrder(t *testing.T) {
 		}
 	}
 }
+
+// flakyStore fails its first reads, as a cluster electing a leader does.
+type flakyStore struct {
+	ledger.Store
+	mu    sync.Mutex
+	fails int
+	reads int
+}
+
+func (f *flakyStore) Read(ctx context.Context, id string, from uint64, fn func(ledger.Stored) error) error {
+	f.mu.Lock()
+	f.reads++
+	fail := f.reads <= f.fails
+	f.mu.Unlock()
+	if fail {
+		return errors.New("nats: JetStream system temporarily unavailable")
+	}
+	return f.Store.Read(ctx, id, from, fn)
+}
+
+// A writer whose catch-up read fails for a moment retries it: the requests
+// waiting succeed, once.
+func TestWriterRetriesFailedCatchUp(t *testing.T) {
+	mem := memstore.New()
+	w0 := newWriter(t, mem)
+	mustAppend(t, w0, founding())
+	w0.Close()
+	f := &flakyStore{Store: mem, fails: 3}
+	w := newWriter(t, f)
+	rc := mustAppend(t, w, req("after-flaky", cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1)})))
+	if f.reads != 4 || rc.First != uint64(len(readAll(t, mem))) {
+		t.Fatalf("%d reads, receipt %+v, log of %d", f.reads, rc, len(readAll(t, mem)))
+	}
+}
