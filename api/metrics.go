@@ -49,7 +49,12 @@ func (m *Metrics) ObserveCommit(c *ledger.Commit) {
 
 func (m *Metrics) register(reg *prometheus.Registry, s *Server) error {
 	for _, c := range []prometheus.Collector{m.appendedEvents, m.commits, m.commitEvents, m.appendLatency, m.httpDuration,
-		lagCollector{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		lagCollector{s}, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "alliance_view_cache_bytes",
+			Help: "Bytes of encoded view answers the API keeps cached."}, func() float64 {
+			s.views.mu.Lock()
+			defer s.views.mu.Unlock()
+			return float64(s.views.size)
+		}), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

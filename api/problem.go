@@ -10,6 +10,10 @@ import (
 	"github.com/alliance-ledger/alliance/ledger"
 )
 
+// statusClientClosed is the status logged for a request whose client went
+// away before the answer (nginx's 499).
+const statusClientClosed = 499
+
 // Problem is an RFC 9457 problem detail, with the field and the rule a
 // rejected command broke.
 type Problem struct {
@@ -68,6 +72,10 @@ func problemFor(err error) *Problem {
 		out.Status, out.Title = http.StatusServiceUnavailable, "shutting down"
 	case errors.Is(err, context.DeadlineExceeded):
 		out.Status, out.Title = http.StatusGatewayTimeout, "timeout"
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer, and it is not a
+		// server error.
+		out.Status, out.Title = statusClientClosed, "client closed the request"
 	}
 	var fe *ledger.FieldError
 	if errors.As(err, &fe) {

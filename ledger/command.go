@@ -75,7 +75,7 @@ type Receipt struct {
 	Alliance   string    `json:"alliance"`
 	First      uint64    `json:"first_seq"`
 	Last       uint64    `json:"last_seq"`
-	RecordedAt time.Time `json:"recorded_at"`
+	RecordedAt time.Time `json:"recorded_at,omitzero"` // not known to a retry answered from the idempotency record
 	// Duplicate is true when the idempotency key was used before and the
 	// receipt is the original one.
 	Duplicate bool `json:"duplicate,omitempty"`

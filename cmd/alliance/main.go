@@ -53,7 +53,7 @@ func commands() []command {
 		{"audit", "signed checkpoints, proofs, co-signatures, audit packs (audit key|checkpoint|checkpoints|prove|cosign|export)", runAudit},
 		{"verify", "check the log end to end, or an audit pack offline", runVerify},
 		{"replay", "rebuild every projection from the first event", runReplay},
-		{"bench", "measure the ledger (bench append|replay|shapley|audit|evaluation|import|http)", runBench},
+		{"bench", "measure the ledger (bench append|replay|shapley|audit|evaluation|import|http|soak)", runBench},
 	}
 }
 
