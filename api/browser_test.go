@@ -340,14 +340,23 @@ func (b *browser) loadAny(t *testing.T, u, name string) *page {
 	}
 	// chromedp.OuterHTML reads a JavaScript property; DOM.getOuterHTML
 	// serialises the node in the browser without running any script.
-	body, err := chromedp.Run(ctx, chromedp.QueryAfter(chromedp.CSS("html"),
-		func(ctx context.Context, tg *chromedp.Target, nodes []*chromedp.Node) (string, error) {
-			if len(nodes) == 0 {
-				return "", errors.New("no <html> element")
-			}
-			res, err := cdp.Call(ctx, tg, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: nodes[0].NodeID})
-			return res.OuterHTML, err
-		}))
+	readDOM := func() (string, error) {
+		return chromedp.Run(ctx, chromedp.QueryAfter(chromedp.CSS("html"),
+			func(ctx context.Context, tg *chromedp.Target, nodes []*chromedp.Node) (string, error) {
+				if len(nodes) == 0 {
+					return "", errors.New("no <html> element")
+				}
+				res, err := cdp.Call(ctx, tg, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: nodes[0].NodeID})
+				return res.OuterHTML, err
+			}))
+	}
+	body, err := readDOM()
+	for i := 0; err != nil && strings.Contains(err.Error(), "Could not find node") && i < 5; i++ {
+		// The browser replaced the document (its node ids) between the
+		// query and the read: read the document as it stands now.
+		time.Sleep(100 * time.Millisecond)
+		body, err = readDOM()
+	}
 	if err != nil {
 		t.Fatalf("read the DOM of %s: %v", u, err)
 	}
