@@ -133,23 +133,12 @@ func scope(p *Principal) string {
 // If-None-Match: the ETag is a function of the key, so a client polling an
 // unchanged log gets 304 without anything being computed.
 func (s *Server) cachedView(c *call, compute func(m *projections.Model, q projections.Query) (any, error)) error {
-	vp, err := parseViewParams(c.r)
-	if err != nil {
-		return err
-	}
-	if err := s.checkAsOf(c, vp.asOfSeq); err != nil {
-		return err
-	}
 	var (
 		hit         *cached
 		notModified bool
 		etag        string
 	)
-	err = s.view(c.r.Context(), c.alliance, max(vp.minSeq, vp.asOfSeq), func(m *projections.Model) error {
-		q, err := vp.query(m)
-		if err != nil {
-			return err
-		}
+	err := s.withView(c, func(m *projections.Model, q projections.Query) (err error) {
 		// The path, not the route's pattern: its parameters (the payout,
 		// the member) are part of what is asked.
 		key := c.r.Method + " " + c.r.URL.EscapedPath() + "|" + canonicalQuery(c.r.URL.Query()) + "|" + scope(c.p) + "|" + strconv.FormatUint(q.Seq, 10)
