@@ -255,7 +255,7 @@ func (a *Agreement) decide(s *State, first bool) error {
 func (a *Agreement) apply(s *State) {
 	s.agreements = append(s.agreements, *a)
 	if !s.noJournal {
-		s.journal = append(s.journal, func() { s.agreements = s.agreements[:len(s.agreements)-1] })
+		s.journal = append(s.journal, undo{fn: func() { s.agreements = s.agreements[:len(s.agreements)-1] }})
 	}
 }
 

@@ -2,8 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -129,36 +127,4 @@ func (c *Command) validate(now time.Time) error {
 		return err
 	}
 	return c.Payload.Validate()
-}
-
-// encodePayloads encodes each command's payload as submitted. The writer
-// reuses these bytes unless deciding fills in derived fields, so most of the
-// encoding happens on the callers' goroutines, not the writer's.
-func (r *Request) encodePayloads() ([][]byte, error) {
-	out := make([][]byte, len(r.Commands))
-	for i, c := range r.Commands {
-		b, err := marshal(c.Payload)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s payload: %w", c.Type, err)
-		}
-		out[i] = b
-	}
-	return out, nil
-}
-
-// digest is the SHA-256 of the request's body (actor, and each command's
-// type, business time and payload), which an idempotency key is bound to.
-func (r *Request) digest(payloads [][]byte) string {
-	h := sha256.New()
-	h.Write([]byte(r.Actor))
-	h.Write([]byte{0})
-	for i, c := range r.Commands {
-		h.Write([]byte(c.Type))
-		h.Write([]byte{0})
-		h.Write(c.OccurredAt.UTC().AppendFormat(nil, time.RFC3339Nano))
-		h.Write([]byte{0})
-		h.Write(payloads[i])
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

@@ -159,7 +159,7 @@ func (p *ContributionRecorded) complete(s *State) error {
 }
 
 func (p *ContributionRecorded) apply(s *State, e *Event) {
-	setMap(s, s.contributions, e.Seq, contributionState{Member: p.Member, Project: p.Project, Counterparty: p.Counterparty, Status: "recorded"})
+	s.setContribution(e.Seq, contributionState{Member: p.Member, Project: p.Project, Counterparty: p.Counterparty, Status: "recorded"})
 }
 
 // firstWithRole returns the active member, other than not, with the first
@@ -225,7 +225,7 @@ func (p *ContributionConfirmed) Validate() error {
 }
 
 func (s *State) contribution(field string, seq uint64) (contributionState, error) {
-	c, ok := s.contributions[seq]
+	c, ok := s.contributions.get(seq)
 	if !ok {
 		return c, notFound(field, "there is no contribution at position %d", seq)
 	}
@@ -254,9 +254,9 @@ func (p *ContributionConfirmed) decide(s *State, _ *decideContext) error {
 }
 
 func (p *ContributionConfirmed) apply(s *State, _ *Event) {
-	c := s.contributions[p.Contribution]
+	c, _ := s.contributions.get(p.Contribution)
 	c.Status = "confirmed"
-	setMap(s, s.contributions, p.Contribution, c)
+	s.setContribution(p.Contribution, c)
 }
 
 // ContributionContested: a member disputes a recorded contribution's facts
@@ -304,7 +304,7 @@ func (p *ContributionContested) decide(s *State, _ *decideContext) error {
 }
 
 func (p *ContributionContested) apply(s *State, _ *Event) {
-	c := s.contributions[p.Contribution]
+	c, _ := s.contributions.get(p.Contribution)
 	c.Status = "contested"
-	setMap(s, s.contributions, p.Contribution, c)
+	s.setContribution(p.Contribution, c)
 }

@@ -76,9 +76,9 @@ func (p *EntryReversed) decide(s *State, _ *decideContext) error {
 
 func (p *EntryReversed) apply(s *State, _ *Event) {
 	setMap(s, s.reversed, p.Entry, true)
-	if c, ok := s.contributions[p.Entry]; ok {
+	if c, ok := s.contributions.get(p.Entry); ok {
 		c.Status = "reversed"
-		setMap(s, s.contributions, p.Entry, c)
+		s.setContribution(p.Entry, c)
 	}
 	if po, ok := s.payouts[p.Entry]; ok && po.Adjustment == 0 {
 		pool := s.pools[po.Pool]
@@ -172,7 +172,7 @@ func (p *EntryCorrected) decide(s *State, c *decideContext) error {
 func (s *State) checkCorrection(seq uint64, typed Payload) error {
 	switch r := typed.(type) {
 	case *ContributionRecorded:
-		orig := s.contributions[seq]
+		orig, _ := s.contributions.get(seq)
 		if r.Member != orig.Member {
 			return invalid("payload.member", "a correction keeps the member (%q); reverse and record anew to change it", orig.Member)
 		}
@@ -195,7 +195,7 @@ func (s *State) checkCorrection(seq uint64, typed Payload) error {
 }
 
 func (p *EntryCorrected) apply(s *State, _ *Event) {
-	if c, ok := s.contributions[p.Entry]; ok {
+	if c, ok := s.contributions.get(p.Entry); ok {
 		// A corrected contribution must be confirmed again.
 		c.Status = "recorded"
 		if r, ok := p.typed.(*ContributionRecorded); ok {
@@ -203,7 +203,7 @@ func (p *EntryCorrected) apply(s *State, _ *Event) {
 		} else if r, err := p.Corrected(TypeContributionRecorded); err == nil {
 			c.Counterparty = r.(*ContributionRecorded).Counterparty
 		}
-		setMap(s, s.contributions, p.Entry, c)
+		s.setContribution(p.Entry, c)
 	}
 }
 

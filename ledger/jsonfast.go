@@ -16,6 +16,15 @@ type fastEncoder interface {
 }
 
 func (p *ContributionRecorded) appendJSON(b []byte) []byte {
+	b, _, _ = p.appendJSONSplit(b)
+	return b
+}
+
+// appendJSONSplit is appendJSON that also returns where the fields a writer
+// derives (value, unit value, valuation, counterparty: see complete) start
+// and end in b, so that the writer can splice the derived ones between the
+// caller's encoding of the rest instead of encoding it all again.
+func (p *ContributionRecorded) appendJSONSplit(b []byte) (out []byte, derivedFrom, derivedTo int) {
 	b = append(b, `{"member":`...)
 	b = appendJSONString(b, p.Member)
 	if p.Project != "" {
@@ -24,6 +33,22 @@ func (p *ContributionRecorded) appendJSON(b []byte) []byte {
 	}
 	b = append(b, `,"kind":`...)
 	b = appendJSONString(b, p.Kind)
+	derivedFrom = len(b)
+	b = p.appendJSONDerived(b)
+	derivedTo = len(b)
+	if p.Description != "" {
+		b = append(b, `,"description":`...)
+		b = appendJSONString(b, p.Description)
+	}
+	if p.Evidence != nil {
+		b = append(b, `,"evidence":`...)
+		b = p.Evidence.appendJSON(b)
+	}
+	return append(b, '}'), derivedFrom, derivedTo
+}
+
+// appendJSONDerived appends the members from value to counterparty.
+func (p *ContributionRecorded) appendJSONDerived(b []byte) []byte {
 	b = append(b, `,"value":`...)
 	b = p.Value.appendJSON(b)
 	if p.Quantity != nil {
@@ -41,16 +66,7 @@ func (p *ContributionRecorded) appendJSON(b []byte) []byte {
 	b = append(b, `,"valuation":`...)
 	b = appendJSONString(b, p.Valuation)
 	b = append(b, `,"counterparty":`...)
-	b = appendJSONString(b, p.Counterparty)
-	if p.Description != "" {
-		b = append(b, `,"description":`...)
-		b = appendJSONString(b, p.Description)
-	}
-	if p.Evidence != nil {
-		b = append(b, `,"evidence":`...)
-		b = p.Evidence.appendJSON(b)
-	}
-	return append(b, '}')
+	return appendJSONString(b, p.Counterparty)
 }
 
 func (m Money) appendJSON(b []byte) []byte {

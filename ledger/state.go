@@ -25,7 +25,7 @@ type State struct {
 	members       map[string]memberState
 	agreements    []Agreement // by version - 1
 	projects      map[string]projectState
-	contributions map[uint64]contributionState
+	contributions seqTable[contributionState]
 	assets        map[string]assetState
 	pools         map[string]poolState
 	payouts       map[uint64]payoutState
@@ -35,7 +35,7 @@ type State struct {
 	keys          map[string]keyRecord
 	schemes       map[string]int // evaluation scheme: its latest version
 
-	journal []func()
+	journal []undo
 	// noJournal is set for a state that only re-validates a log (Check):
 	// events there are in the log already and are never undone.
 	noJournal bool
@@ -100,17 +100,16 @@ type keyRecord struct {
 // NewState returns the empty state of an alliance that has no log yet.
 func NewState(alliance string) *State {
 	return &State{
-		Alliance:      alliance,
-		members:       map[string]memberState{},
-		projects:      map[string]projectState{},
-		contributions: map[uint64]contributionState{},
-		assets:        map[string]assetState{},
-		pools:         map[string]poolState{},
-		payouts:       map[uint64]payoutState{},
-		disputes:      map[uint64]disputeState{},
-		reversed:      map[uint64]bool{},
-		keys:          map[string]keyRecord{},
-		schemes:       map[string]int{},
+		Alliance: alliance,
+		members:  map[string]memberState{},
+		projects: map[string]projectState{},
+		assets:   map[string]assetState{},
+		pools:    map[string]poolState{},
+		payouts:  map[uint64]payoutState{},
+		disputes: map[uint64]disputeState{},
+		reversed: map[uint64]bool{},
+		keys:     map[string]keyRecord{},
+		schemes:  map[string]int{},
 	}
 }
 
@@ -210,28 +209,78 @@ func (s *State) Skip(seq uint64) error {
 }
 
 func (s *State) applyEvent(e *Event) {
-	prevLast, prevRecorded := s.last, s.lastRecordedAt
+	if !s.noJournal {
+		s.journal = append(s.journal, undo{op: undoApply, seq: s.last, at: s.lastRecordedAt})
+	}
 	s.last = e.Seq
 	if e.RecordedAt.After(s.lastRecordedAt) {
 		s.lastRecordedAt = e.RecordedAt
 	}
 	s.types = append(s.types, typeIndex[e.Type])
-	if !s.noJournal {
-		s.journal = append(s.journal, func() {
-			s.last, s.lastRecordedAt = prevLast, prevRecorded
-			s.types = s.types[:len(s.types)-1]
-		})
-	}
 	if e.IdempotencyKey != "" && s.keys != nil {
-		rec, ok := s.keys[e.IdempotencyKey]
-		if !ok {
+		rec, had := s.keys[e.IdempotencyKey]
+		if !s.noJournal {
+			s.journal = append(s.journal, undo{op: undoKey, key: e.IdempotencyKey, rec: rec, had: had})
+		}
+		if !had {
 			rec = keyRecord{First: e.Seq}
 			hex.Decode(rec.Digest[:], []byte(e.CommandDigest)) // a malformed digest stays zero and matches no request
 		}
 		rec.Last = e.Seq
-		setMap(s, s.keys, e.IdempotencyKey, rec)
+		s.keys[e.IdempotencyKey] = rec
 	}
 	e.Payload.apply(s, e)
+}
+
+// setContribution sets the state of the contribution at seq, journaled.
+func (s *State) setContribution(seq uint64, c contributionState) {
+	if !s.noJournal {
+		old, had := s.contributions.get(seq)
+		s.journal = append(s.journal, undo{op: undoContribution, seq: seq, c: old, had: had})
+	}
+	s.contributions.put(seq, c, true)
+}
+
+// undo is one journal entry. The mutations every event makes (its
+// position, its idempotency key, a contribution's state) are undone from
+// the entry's fields; the rest through fn. Appending a closure for each
+// would allocate several times per event on the writer's one goroutine.
+type undo struct {
+	op  undoOp
+	had bool
+	seq uint64
+	at  time.Time
+	key string
+	rec keyRecord
+	c   contributionState
+	fn  func()
+}
+
+type undoOp uint8
+
+const (
+	undoFunc         undoOp = iota
+	undoApply               // restore last (seq) and lastRecordedAt (at), drop the last type
+	undoKey                 // restore keys[key] (rec if had, else none)
+	undoContribution        // restore contributions[seq] (c if had, else none)
+)
+
+func (s *State) undo(u *undo) {
+	switch u.op {
+	case undoApply:
+		s.last, s.lastRecordedAt = u.seq, u.at
+		s.types = s.types[:len(s.types)-1]
+	case undoKey:
+		if u.had {
+			s.keys[u.key] = u.rec
+		} else {
+			delete(s.keys, u.key)
+		}
+	case undoContribution:
+		s.contributions.put(u.seq, u.c, u.had)
+	default:
+		u.fn()
+	}
 }
 
 // mark returns the journal position to roll back to.
@@ -240,8 +289,8 @@ func (s *State) mark() int { return len(s.journal) }
 // rollback undoes every mutation after mark, newest first.
 func (s *State) rollback(mark int) {
 	for i := len(s.journal) - 1; i >= mark; i-- {
-		s.journal[i]()
-		s.journal[i] = nil
+		s.undo(&s.journal[i])
+		s.journal[i] = undo{}
 	}
 	s.journal = s.journal[:mark]
 }
@@ -264,13 +313,13 @@ func setMap[K comparable, V any](s *State, m map[K]V, k K, v V) {
 	if s.noJournal {
 		return
 	}
-	s.journal = append(s.journal, func() {
+	s.journal = append(s.journal, undo{fn: func() {
 		if had {
 			m[k] = old
 		} else {
 			delete(m, k)
 		}
-	})
+	}})
 }
 
 // set assigns *p = v and journals how to undo it.
@@ -278,7 +327,7 @@ func set[T any](s *State, p *T, v T) {
 	old := *p
 	*p = v
 	if !s.noJournal {
-		s.journal = append(s.journal, func() { *p = old })
+		s.journal = append(s.journal, undo{fn: func() { *p = old }})
 	}
 }
 

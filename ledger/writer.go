@@ -1,8 +1,9 @@
 package ledger
 
 import (
+	"bufio"
 	"context"
-	"encoding/hex"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -220,12 +221,10 @@ func (w *Writer) allianceWriter(id string) (*allianceWriter, error) {
 }
 
 type pending struct {
-	ctx      context.Context
-	req      Request
-	payloads [][]byte // each command's payload as submitted, encoded
-	digest   string   // hex SHA-256 of the body, if the request has a key
-	sum      [32]byte // the same, as bytes
-	done     chan result
+	ctx     context.Context
+	req     Request
+	encoded // what of its events does not depend on the state
+	done    chan result
 	// leader is an earlier request in the same commit with the same
 	// idempotency key and body; this one gets its receipt.
 	leader     *pending
@@ -236,16 +235,11 @@ type pending struct {
 }
 
 func newPending(ctx context.Context, req Request) (*pending, error) {
-	payloads, err := req.encodePayloads()
+	x, err := encodeRequest(&req)
 	if err != nil {
 		return nil, err
 	}
-	p := &pending{ctx: ctx, req: req, payloads: payloads, done: make(chan result, 1)}
-	if req.IdempotencyKey != "" {
-		p.digest = req.digest(payloads)
-		hex.Decode(p.sum[:], []byte(p.digest))
-	}
-	return p, nil
+	return &pending{ctx: ctx, req: req, encoded: x, done: make(chan result, 1)}, nil
 }
 
 type result struct {
@@ -612,6 +606,8 @@ type building struct {
 	size       int
 	mark       int // the state's journal before the first decision
 	recordedAt time.Time
+	// recordedText is recordedAt as every event of the commit stores it.
+	recordedText []byte
 }
 
 func (aw *allianceWriter) open() *building {
@@ -621,7 +617,8 @@ func (aw *allianceWriter) open() *building {
 		now = s.lastRecordedAt // recorded time never goes backwards in a log
 	}
 	c := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
-	return &building{commit: c, byKey: map[string]*pending{}, size: c.Size(), mark: s.mark(), recordedAt: now}
+	return &building{commit: c, byKey: map[string]*pending{}, size: c.Size(), mark: s.mark(), recordedAt: now,
+		recordedText: now.AppendFormat(nil, time.RFC3339Nano)}
 }
 
 // add decides one request into the open commit. It answers rejected
@@ -657,7 +654,7 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 		}
 	}
 	m := s.mark()
-	events, err := aw.decideRequest(p, b.recordedAt)
+	events, err := aw.decideRequest(p, b)
 	if err != nil {
 		s.rollback(m)
 		p.reply(Receipt{}, err)
@@ -688,8 +685,9 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 
 // decideRequest validates one request's commands against the state and
 // returns their encoded events, applied to the state (journaled).
-func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, error) {
+func (aw *allianceWriter) decideRequest(p *pending, b *building) ([][]byte, error) {
 	s := aw.state
+	now := b.recordedAt
 	events := make([][]byte, 0, len(p.req.Commands))
 	for i, c := range p.req.Commands {
 		seq := s.Last() + 1
@@ -709,21 +707,19 @@ func (aw *allianceWriter) decideRequest(p *pending, now time.Time) ([][]byte, er
 			return nil, err
 		}
 		e := &Event{
-			ID: newID(), Seq: seq, Type: c.Type, Version: registry[c.Type].current,
+			ID: p.cmds[i].id, Seq: seq, Type: c.Type, Version: registry[c.Type].current,
 			Alliance: aw.id, Aggregate: payload.aggregate(seq), Actor: p.req.Actor,
 			OccurredAt: occurredAt(c.OccurredAt, now), RecordedAt: now,
 			IdempotencyKey: p.req.IdempotencyKey, CommandDigest: p.digest,
 			Payload: payload,
 		}
-		raw := p.payloads[i]
-		if dc.derived {
-			if raw, err = marshal(payload); err != nil {
-				return nil, fmt.Errorf("encode %s: %w", c.Type, err)
-			}
+		data, start, err := p.appendEvent(i, seq, e.Aggregate, b.recordedText, payload, dc.derived)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", c.Type, err)
 		}
-		b := encodeEvent(e, raw)
+		e.Raw = data[start : len(data)-1]
 		s.applyEvent(e)
-		events = append(events, b)
+		events = append(events, data)
 	}
 	if err := s.checkInvariants(); err != nil {
 		return nil, err
@@ -753,9 +749,29 @@ func (s *State) checkInvariants() error {
 }
 
 func clonePayload(p Payload) Payload {
-	if c, ok := p.(*ContributionRecorded); ok { // the most frequent by far
-		cp := *c
-		return &cp
+	// The frequent types without reflection: cloning is on the path of
+	// every append and of every event an audit re-validates.
+	switch p := p.(type) {
+	case *ContributionRecorded:
+		return shallowCopy(p)
+	case *ContributionConfirmed:
+		return shallowCopy(p)
+	case *ContributionContested:
+		return shallowCopy(p)
+	case *FundingReceived:
+		return shallowCopy(p)
+	case *CostIncurred:
+		return shallowCopy(p)
+	case *LossRealized:
+		return shallowCopy(p)
+	case *IPFiled:
+		return shallowCopy(p)
+	case *IPStatusChanged:
+		return shallowCopy(p)
+	case *EntryReversed:
+		return shallowCopy(p)
+	case *EntryCorrected:
+		return shallowCopy(p)
 	}
 	v := reflect.ValueOf(p)
 	c := reflect.New(v.Elem().Type())
@@ -763,4 +779,22 @@ func clonePayload(p Payload) Payload {
 	return c.Interface().(Payload)
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
+func shallowCopy[T any](p *T) *T {
+	c := *p
+	return &c
+}
+
+// newID returns a new UUIDv7. Its random bits come from crypto/rand
+// through a buffer, so that the ids of a busy writer's events do not each
+// cost a read of the system's randomness under uuid's global lock.
+func newID() string {
+	r := idRandom.Get().(*bufio.Reader)
+	u, err := uuid.NewV7FromReader(r)
+	idRandom.Put(r)
+	if err != nil {
+		panic(fmt.Sprintf("ledger: no randomness for an id: %v", err))
+	}
+	return u.String()
+}
+
+var idRandom = sync.Pool{New: func() any { return bufio.NewReaderSize(rand.Reader, 4096) }}
