@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -128,17 +130,9 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 // the wait (requests after a failed one are validated on their own and
 // usually fail too).
 func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress func(done int)) ([]Receipt, error) {
-	now := w.opts.Now()
-	ps := make([]*pending, len(reqs))
-	for i, req := range reqs {
-		if err := req.Validate(now); err != nil {
-			return nil, fmt.Errorf("request %d: %w", i, err)
-		}
-		p, err := newPending(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		ps[i] = p
+	ps, err := prepareAll(ctx, reqs, w.opts.Now())
+	if err != nil {
+		return nil, err
 	}
 	receipts := make([]Receipt, 0, len(reqs))
 	next := 0 // requests handed to a writer
@@ -176,6 +170,41 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 		}
 	}
 	return receipts, nil
+}
+
+// prepareAll validates and encodes requests on every core (it is most of
+// an import's work outside the writer), and fails with the first bad
+// request in order before any is queued.
+func prepareAll(ctx context.Context, reqs []Request, now time.Time) ([]*pending, error) {
+	ps := make([]*pending, len(reqs))
+	errs := make([]error, len(reqs))
+	const chunk = 256
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (len(reqs)+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				from := int(next.Add(chunk)) - chunk
+				if from >= len(reqs) {
+					return
+				}
+				for i := from; i < min(from+chunk, len(reqs)); i++ {
+					if err := reqs[i].Validate(now); err != nil {
+						errs[i] = fmt.Errorf("request %d: %w", i, err)
+						continue
+					}
+					ps[i], errs[i] = newPending(ctx, reqs[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
 }
 
 // Last returns the position of an alliance's last event as the writer knows
