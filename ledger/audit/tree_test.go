@@ -468,3 +468,33 @@ func TestTreeMemory(t *testing.T) {
 		t.Errorf("tree of %d leaves holds %.1f bytes of hashes per leaf, want about %d", tree.Size(), perLeaf, 2*tlog.HashSize)
 	}
 }
+
+// AppendLeafHash computes the stored hashes itself; they must be exactly
+// the ones tlog.StoredHashesForRecordHash gives, in the same order.
+func TestTreeMatchesTlog(t *testing.T) {
+	tree := NewTree()
+	var ref []tlog.Hash
+	for n := int64(0); n < 5000; n++ {
+		h := tlog.RecordHash(event(n + 1))
+		hashes, err := tlog.StoredHashesForRecordHash(n, h, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+			out := make([]tlog.Hash, len(idx))
+			for i, x := range idx {
+				out[i] = ref[x]
+			}
+			return out, nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref = append(ref, hashes...)
+		tree.AppendLeafHash(h)
+	}
+	if got := tree.stored(); got != int64(len(ref)) {
+		t.Fatalf("%d stored hashes, tlog has %d", got, len(ref))
+	}
+	for i, want := range ref {
+		if got := tree.at(int64(i)); got != want {
+			t.Fatalf("stored hash %d = %s, tlog says %s", i, got, want)
+		}
+	}
+}
