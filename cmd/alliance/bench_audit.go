@@ -164,9 +164,11 @@ func runBenchAudit(ctx context.Context, e *env, args []string) error {
 			without += d
 		}
 	}
-	res.AppendEPSWith = float64(2**appendEvents) / with.Seconds()
-	res.AppendEPSWithout = float64(2**appendEvents) / without.Seconds()
-	res.AppendOverhead = res.AppendEPSWith / res.AppendEPSWithout
+	if len(runs) > 0 {
+		res.AppendEPSWith = float64(2**appendEvents) / with.Seconds()
+		res.AppendEPSWithout = float64(2**appendEvents) / without.Seconds()
+		res.AppendOverhead = res.AppendEPSWith / res.AppendEPSWithout
+	}
 
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(res)
