@@ -73,6 +73,173 @@ func (s *Server) registerWrites() {
 	s.handle("POST", alliancePath+"/disputes/{seq}/resolution", Write, s.resolveDispute)
 }
 
+// fastCommand decodes a body without path parameters in one pass. ok is
+// false for a body with an occurred_at it cannot decode that way: the
+// general path decides those, and names what is wrong.
+func fastCommand(typ string, body []byte) (cmd ledger.Command, ok bool, err error) {
+	if !bytes.Contains(body, []byte(`"occurred_at"`)) {
+		cmd, err = decodePayload(typ, body)
+		return cmd, err == nil, err
+	}
+	cmd, err = decodeTimedPayload(typ, body)
+	return cmd, err == nil, nil
+}
+
+// decodeTimedPayload decodes a body that is a payload of type typ plus an
+// occurred_at member: the member is cut out of the body, the rest decoded
+// strictly as the payload, the time as a time. Any error means "let the
+// general path decide" (FuzzTimedPayload holds the two to the same result).
+func decodeTimedPayload(typ string, body []byte) (ledger.Command, error) {
+	rest, value, ok := cutMember(body, "occurred_at")
+	if !ok {
+		return ledger.Command{}, errors.New("not a plain object with one occurred_at")
+	}
+	var at *time.Time
+	if err := json.Unmarshal(value, &at); err != nil {
+		return ledger.Command{}, err
+	}
+	cmd, err := decodePayload(typ, rest)
+	if err != nil {
+		return ledger.Command{}, err
+	}
+	if at != nil {
+		cmd.OccurredAt = *at
+	}
+	return cmd, nil
+}
+
+// cutMember finds the top-level member name of the JSON object in body and
+// returns the object without it, and its value. ok is false unless body is
+// an object with exactly one such member, its name written without
+// escapes. It checks only the object's framing: what remains is for a
+// strict decoder to check.
+func cutMember(body []byte, name string) (rest, value []byte, ok bool) {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil, nil, false
+	}
+	i++
+	// from, to: the span to cut (the member and one comma beside it).
+	from, to := -1, -1
+	prevEnd := i // where the previous member (or the brace) ends
+	for first := true; ; first = false {
+		i = skipSpace(body, i)
+		if i >= len(body) {
+			return nil, nil, false
+		}
+		if body[i] == '}' && first {
+			break
+		}
+		if !first {
+			if body[i] == '}' {
+				break
+			}
+			if body[i] != ',' {
+				return nil, nil, false
+			}
+			i = skipSpace(body, i+1)
+		}
+		start := i
+		if i >= len(body) || body[i] != '"' {
+			return nil, nil, false
+		}
+		end := bytes.IndexByte(body[i+1:], '"')
+		if end < 0 {
+			return nil, nil, false
+		}
+		key := body[i+1 : i+1+end]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return nil, nil, false // an escaped name might spell the member
+		}
+		i = skipSpace(body, i+2+end)
+		if i >= len(body) || body[i] != ':' {
+			return nil, nil, false
+		}
+		vStart := skipSpace(body, i+1)
+		vEnd, ok := skipValue(body, vStart)
+		if !ok {
+			return nil, nil, false
+		}
+		if string(key) == name {
+			if from >= 0 {
+				return nil, nil, false
+			}
+			value = body[vStart:vEnd]
+			if first {
+				from, to = start, -vEnd // the comma after it, found below
+			} else {
+				from, to = prevEnd, vEnd // the comma before it
+			}
+		} else if to < 0 && from >= 0 {
+			to = start // the member was first: cut up to this one
+		}
+		prevEnd = vEnd
+		i = vEnd
+	}
+	if from < 0 {
+		return nil, nil, false
+	}
+	if to < 0 {
+		to = -to // the only member
+	}
+	rest = make([]byte, 0, len(body)-(to-from))
+	rest = append(append(rest, body[:from]...), body[to:]...)
+	return rest, value, true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at b[i]: strings
+// (with escapes), objects and arrays (brackets balanced outside strings),
+// and anything else up to the next delimiter.
+func skipValue(b []byte, i int) (int, bool) {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			i++
+			for i < len(b) && b[i] != '"' {
+				if b[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			if i >= len(b) {
+				return 0, false
+			}
+			i++
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			if depth == 0 {
+				return i, true
+			}
+			depth--
+			i++
+		case ',':
+			if depth == 0 {
+				return i, true
+			}
+			i++
+		default:
+			if depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+				return i, true
+			}
+			i++
+		}
+		if depth == 0 && i > 0 && (b[i-1] == '"' || b[i-1] == '}' || b[i-1] == ']') {
+			return i, true
+		}
+	}
+	return i, depth == 0
+}
+
 // decodePayload decodes a body that is exactly a payload of type typ,
 // refusing unknown fields and anything after the object.
 func decodePayload(typ string, body []byte) (ledger.Command, error) {
@@ -175,20 +342,20 @@ func (s *Server) command(typ string, occurredAt time.Time, m map[string]json.Raw
 }
 
 func (s *Server) writeEvent(wr writeRoute) handlerFunc {
-	occurredAt := []byte(`"occurred_at"`)
 	return func(c *call) error {
 		body, err := io.ReadAll(c.r.Body)
 		if err != nil {
 			return err
 		}
-		if len(wr.binds) == 0 && !bytes.Contains(body, occurredAt) {
-			// The common case, a payload and nothing else: decode it
-			// straight into its type, as strictly as the general path.
-			cmd, err := decodePayload(wr.typ, body)
-			if err != nil {
+		if len(wr.binds) == 0 {
+			// The common case, a payload and perhaps its business time:
+			// decode it straight into its type, as strictly as the
+			// general path.
+			if cmd, ok, err := fastCommand(wr.typ, body); err != nil {
 				return err
+			} else if ok {
+				return s.submit(c, c.alliance, "", cmd)
 			}
-			return s.submit(c, c.alliance, "", cmd)
 		}
 		m, err := parseObject(body)
 		if err != nil {
