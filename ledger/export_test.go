@@ -37,3 +37,11 @@ func EncodeEvent(e *Event) ([]byte, error) {
 	cp := *e
 	return encodeEvent(&cp, p), nil
 }
+
+// MulRound, MulRoundSmall and MulRoundBig are quantity × unit valuation and
+// its two implementations.
+var (
+	MulRound      = mulRound
+	MulRoundSmall = mulRoundSmall
+	MulRoundBig   = mulRoundBig
+)

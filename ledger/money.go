@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 	"strings"
 )
 
@@ -76,6 +77,56 @@ const maxAmount = 1_000_000_000_000_000
 // mulRound returns quantity × unit rounded half away from zero to an integer
 // number of minor units, or false when it does not fit.
 func mulRound(q *big.Rat, unit int64) (int64, bool) {
+	if q.Num().IsInt64() && q.Denom().IsInt64() {
+		// Quantities are small fractions: 128-bit integer arithmetic gives
+		// the same result without allocating (TestMulRoundSmall).
+		return mulRoundSmall(q.Num().Int64(), q.Denom().Int64(), unit)
+	}
+	return mulRoundBig(q, unit)
+}
+
+// mulRoundSmall is mulRound of num/den (den > 0). Scaling a fraction's
+// numerator and denominator together changes neither the quotient nor
+// whether twice the remainder reaches the denominator, so num/den need not
+// be reduced with unit.
+func mulRoundSmall(num, den, unit int64) (int64, bool) {
+	if den <= 0 {
+		return 0, false
+	}
+	neg := (num < 0) != (unit < 0)
+	hi, lo := bits.Mul64(absU64(num), absU64(unit))
+	if hi >= uint64(den) {
+		return 0, false // the quotient does not fit in 64 bits
+	}
+	quo, rem := bits.Div64(hi, lo, uint64(den))
+	if 2*rem >= uint64(den) { // rem < den < 2^63: no overflow
+		if quo == math.MaxUint64 {
+			return 0, false
+		}
+		quo++
+	}
+	// As mulRoundBig: a negative result down to MinInt64, a positive one
+	// up to MaxInt64/2.
+	if neg {
+		if quo > 1<<63 {
+			return 0, false
+		}
+		return -int64(quo), true // quo == 1<<63 converts to MinInt64, its own negation
+	}
+	if quo > math.MaxInt64/2 {
+		return 0, false
+	}
+	return int64(quo), true
+}
+
+func absU64(x int64) uint64 {
+	if x < 0 {
+		return uint64(-(x + 1)) + 1 // MinInt64 too
+	}
+	return uint64(x)
+}
+
+func mulRoundBig(q *big.Rat, unit int64) (int64, bool) {
 	p := new(big.Rat).Mul(q, new(big.Rat).SetInt64(unit))
 	num, den := new(big.Int).Set(p.Num()), p.Denom()
 	neg := num.Sign() < 0
