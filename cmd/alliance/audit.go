@@ -587,6 +587,10 @@ func (s *storeSource) Events(ctx context.Context, fn func(uint64, []byte) error)
 	})
 }
 
+// StableData: a store's event bytes are never modified after the append
+// (ledger.Stored), so the verifier need not copy them.
+func (s *storeSource) StableData() bool { return true }
+
 func (s *storeSource) Checkpoints(ctx context.Context) ([]audit.CheckpointRecord, error) {
 	return audit.ReadCheckpoints(ctx, s.lc.store.Audit(), s.alliance)
 }

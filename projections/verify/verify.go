@@ -34,6 +34,14 @@ type Source interface {
 	Cosignatures(ctx context.Context) ([]audit.CosignatureRecord, error)
 }
 
+// StableSource is a Source whose event bytes stay as they are after the
+// call (a store's, unlike a file reader's buffer): Verify keeps them
+// without copying.
+type StableSource interface {
+	Source
+	StableData() bool
+}
+
 // Problem is something that does not hold, at the first position it
 // concerns.
 type Problem struct {
@@ -387,9 +395,14 @@ func pipeline(ctx context.Context, src Source, fold func(*item)) error {
 			b = &batch{done: make(chan struct{})}
 			return true
 		}
+		ss, ok := src.(StableSource)
+		stable := ok && ss.StableData()
 		err := src.Events(ctx, func(seq uint64, data []byte) error {
-			// The source may reuse data after the call; the event keeps it.
-			b.items = append(b.items, item{seq: seq, data: append([]byte(nil), data...)})
+			if !stable {
+				// The source may reuse data after the call; the event keeps it.
+				data = append([]byte(nil), data...)
+			}
+			b.items = append(b.items, item{seq: seq, data: data})
 			if len(b.items) == batchSize && !send() {
 				return ctx.Err()
 			}
