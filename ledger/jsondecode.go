@@ -128,6 +128,24 @@ func decodeEventFast(data []byte) (*Event, bool) {
 	return e, true
 }
 
+// Corrected is p.Corrected(eventType), the replacement decoded as a
+// payload of that type, read by the type's payload reader when it is in
+// the writer's layout (as decodeEventFast reads a payload), and by
+// p.Corrected otherwise, errors included. The read side folds every
+// correction through it.
+func Corrected(p *EntryCorrected, eventType string) (Payload, error) {
+	if _, box := newEventBox(eventType); box != nil {
+		r := jsonReader{b: p.Replacement}
+		// json.Decoder.Decode reads the first value and leaves what
+		// follows: only a replacement read to its end is the same.
+		if typed, ok := r.payload(box); ok && r.i == len(r.b) {
+			r.flush()
+			return typed, nil
+		}
+	}
+	return p.Corrected(eventType)
+}
+
 // An eventBox holds an event with room for its payload and the payload's
 // parts, so that decoding one costs one allocation, not five. The payload
 // is decoded into the box only when stored in the current schema version.
@@ -173,6 +191,73 @@ type (
 		Event
 		payload IPStatusChanged
 	}
+	ipFiledBox struct {
+		Event
+		payload  IPFiled
+		evidence Evidence
+	}
+	ipLicenceRevenueBox struct {
+		Event
+		payload IPLicenceRevenue
+	}
+	entryCorrectedBox struct {
+		Event
+		payload EntryCorrected
+	}
+	memberAdmittedBox struct {
+		Event
+		payload MemberAdmitted
+	}
+	memberRoleChangedBox struct {
+		Event
+		payload MemberRoleChanged
+	}
+	memberDepartedBox struct {
+		Event
+		payload MemberDeparted
+	}
+	projectOpenedBox struct {
+		Event
+		payload ProjectOpened
+	}
+	projectParticipantsBox struct {
+		Event
+		payload ProjectParticipantsChanged
+	}
+	projectClosedBox struct {
+		Event
+		payload ProjectClosed
+	}
+	poolDeclaredBox struct {
+		Event
+		payload PoolDeclared
+	}
+	poolAssessedBox struct {
+		Event
+		payload  PoolAssessed
+		document Evidence
+	}
+	payoutCommittedBox struct {
+		Event
+		payload PayoutCommitted
+	}
+	payoutSettledBox struct {
+		Event
+		payload PayoutSettled
+	}
+	payoutAdjustedBox struct {
+		Event
+		payload PayoutAdjusted
+	}
+	disputeRaisedBox struct {
+		Event
+		payload DisputeRaised
+		claimed Money
+	}
+	disputeResolvedBox struct {
+		Event
+		payload DisputeResolved
+	}
 )
 
 // newEventBox allocates an event of the named type, in a box when the type
@@ -203,6 +288,54 @@ func newEventBox(typ string) (*Event, eventBox) {
 	case TypeIPStatusChanged:
 		b := new(ipStatusChangedBox)
 		return &b.Event, b
+	case TypeIPFiled:
+		b := new(ipFiledBox)
+		return &b.Event, b
+	case TypeIPLicenceRevenue:
+		b := new(ipLicenceRevenueBox)
+		return &b.Event, b
+	case TypeEntryCorrected:
+		b := new(entryCorrectedBox)
+		return &b.Event, b
+	case TypeMemberAdmitted:
+		b := new(memberAdmittedBox)
+		return &b.Event, b
+	case TypeMemberRoleChanged:
+		b := new(memberRoleChangedBox)
+		return &b.Event, b
+	case TypeMemberDeparted:
+		b := new(memberDepartedBox)
+		return &b.Event, b
+	case TypeProjectOpened:
+		b := new(projectOpenedBox)
+		return &b.Event, b
+	case TypeProjectParticipants:
+		b := new(projectParticipantsBox)
+		return &b.Event, b
+	case TypeProjectClosed:
+		b := new(projectClosedBox)
+		return &b.Event, b
+	case TypePoolDeclared:
+		b := new(poolDeclaredBox)
+		return &b.Event, b
+	case TypePoolAssessed:
+		b := new(poolAssessedBox)
+		return &b.Event, b
+	case TypePayoutCommitted:
+		b := new(payoutCommittedBox)
+		return &b.Event, b
+	case TypePayoutSettled:
+		b := new(payoutSettledBox)
+		return &b.Event, b
+	case TypePayoutAdjusted:
+		b := new(payoutAdjustedBox)
+		return &b.Event, b
+	case TypeDisputeRaised:
+		b := new(disputeRaisedBox)
+		return &b.Event, b
+	case TypeDisputeResolved:
+		b := new(disputeResolvedBox)
+		return &b.Event, b
 	}
 	return new(Event), nil
 }
@@ -227,6 +360,38 @@ func (r *jsonReader) payload(box eventBox) (Payload, bool) {
 		return &b.payload, r.entryReversed(&b.payload)
 	case *ipStatusChangedBox:
 		return &b.payload, r.ipStatusChanged(&b.payload)
+	case *ipFiledBox:
+		return &b.payload, r.ipFiled(&b.payload, &b.evidence)
+	case *ipLicenceRevenueBox:
+		return &b.payload, r.ipLicenceRevenue(&b.payload)
+	case *entryCorrectedBox:
+		return &b.payload, r.entryCorrected(&b.payload)
+	case *memberAdmittedBox:
+		return &b.payload, r.memberAdmitted(&b.payload)
+	case *memberRoleChangedBox:
+		return &b.payload, r.memberRoleChanged(&b.payload)
+	case *memberDepartedBox:
+		return &b.payload, r.memberDeparted(&b.payload)
+	case *projectOpenedBox:
+		return &b.payload, r.projectOpened(&b.payload)
+	case *projectParticipantsBox:
+		return &b.payload, r.projectParticipants(&b.payload)
+	case *projectClosedBox:
+		return &b.payload, r.projectClosed(&b.payload)
+	case *poolDeclaredBox:
+		return &b.payload, r.poolDeclared(&b.payload)
+	case *poolAssessedBox:
+		return &b.payload, r.poolAssessed(&b.payload, &b.document)
+	case *payoutCommittedBox:
+		return &b.payload, r.payoutCommitted(&b.payload)
+	case *payoutSettledBox:
+		return &b.payload, r.payoutSettled(&b.payload)
+	case *payoutAdjustedBox:
+		return &b.payload, r.payoutAdjusted(&b.payload)
+	case *disputeRaisedBox:
+		return &b.payload, r.disputeRaised(&b.payload, &b.claimed)
+	case *disputeResolvedBox:
+		return &b.payload, r.disputeResolved(&b.payload)
 	}
 	return nil, false
 }
@@ -531,11 +696,83 @@ func (r *jsonReader) str(s *string) bool {
 }
 
 // time reads a string literal through (*time.Time).UnmarshalJSON, as
-// encoding/json does. Literals with escapes are left to encoding/json.
+// encoding/json does, or, in the UTC form the writer stores, through
+// parseUTC, which gives the same time for a fraction of the cost. Literals
+// with escapes are left to encoding/json.
 func (r *jsonReader) time(t *time.Time) bool {
 	start := r.i
-	_, verbatim, ok := r.stringSpan()
-	return ok && verbatim && t.UnmarshalJSON(r.b[start:r.i]) == nil
+	span, verbatim, ok := r.stringSpan()
+	if !ok || !verbatim {
+		return false
+	}
+	if v, ok := parseUTC(span); ok {
+		*t = v
+		return true
+	}
+	return t.UnmarshalJSON(r.b[start:r.i]) == nil
+}
+
+// parseUTC parses the times the writer stores, RFC 3339 in UTC with at
+// most nine digits of fraction (2006-01-02T15:04:05.999999999Z), and
+// reports false for anything else. What it accepts, time's own parser
+// (parseRFC3339, behind UnmarshalJSON) accepts with the same checks of
+// range and gives as time.Date in UTC, as here; time zones other than Z,
+// which it resolves against the local zone, are left to it.
+// FuzzParseUTC holds the two together.
+func parseUTC(s []byte) (time.Time, bool) {
+	if len(s) < len("2006-01-02T15:04:05Z") || len(s) > len("2006-01-02T15:04:05.999999999Z") || s[len(s)-1] != 'Z' ||
+		s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	year, ok1 := decimal(s[0:4])
+	month, ok2 := decimal(s[5:7])
+	day, ok3 := decimal(s[8:10])
+	hour, ok4 := decimal(s[11:13])
+	minute, ok5 := decimal(s[14:16])
+	sec, ok6 := decimal(s[17:19])
+	nsec, ok7 := 0, true
+	if frac := s[19 : len(s)-1]; len(frac) > 0 {
+		if len(frac) < 2 || frac[0] != '.' {
+			return time.Time{}, false
+		}
+		nsec, ok7 = decimal(frac[1:])
+		for range 10 - len(frac) {
+			nsec *= 10
+		}
+	}
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+}
+
+// decimal parses s, digits only, at most nine of them.
+func decimal(s []byte) (int, bool) {
+	n := 0
+	for _, c := range s {
+		d := c - '0'
+		if d > 9 {
+			return 0, false
+		}
+		n = n*10 + int(d)
+	}
+	return n, true
+}
+
+// daysIn is the number of days of a month of the proleptic Gregorian
+// calendar, as time's parser reckons it.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // ratio reads a string literal into a Ratio as (*Ratio).UnmarshalJSON
@@ -981,6 +1218,387 @@ func (r *jsonReader) lossRealized(p *LossRealized, ev *Evidence) bool {
 		}
 	}
 	return ok
+}
+
+// object reads an object whose members are among names, in their order,
+// calling field with each member's index to read its value. The readers of
+// the rarer payloads below go through it; the frequent ones above spell
+// the loop out.
+func (r *jsonReader) object(names []memberName, field func(k int) bool) bool {
+	more, ok := r.beginObject()
+	for next := 0; ok && more; more, ok = r.endMember() {
+		var k int
+		if k, ok = r.member(names, next); !ok || !field(k) {
+			return false
+		}
+		next = k + 1
+	}
+	return ok
+}
+
+// readArray reads an array without whitespace into a new slice, each
+// element by read, which must set the strings it reads at once, not
+// through text: the slice moves as it grows. An empty array is an empty
+// slice, not nil, as encoding/json leaves it; null is left to it. read
+// is a closure over r rather than a function of it: r passed to a
+// function value would escape, and every decoder's reader with it.
+func readArray[T any](r *jsonReader, read func(*T) bool) ([]T, bool) {
+	if !r.char('[') {
+		return nil, false
+	}
+	out := []T{}
+	if r.char(']') {
+		return out, true
+	}
+	for {
+		out = append(out, *new(T))
+		if !read(&out[len(out)-1]) {
+			return nil, false
+		}
+		if !r.char(',') {
+			return out, r.char(']')
+		}
+	}
+}
+
+// names reads an array of names (members, inventors).
+func (r *jsonReader) names(s *[]string) bool {
+	v, ok := readArray(r, r.name)
+	*s = v
+	return ok
+}
+
+// rawJSON reads an object or an array into a json.RawMessage as
+// encoding/json does: a copy of the value's bytes, whitespace within
+// included. Other values (null among them) are left to encoding/json.
+func (r *jsonReader) rawJSON(m *json.RawMessage) bool {
+	start := r.i
+	if start >= len(r.b) || r.b[start] != '{' && r.b[start] != '[' || !r.skipValue(0) {
+		return false
+	}
+	*m = append(json.RawMessage(nil), r.b[start:r.i]...)
+	return true
+}
+
+var shareMembers = members("member", "share")
+
+func readShare(r *jsonReader, s *Share) bool {
+	return r.object(shareMembers, func(k int) bool {
+		if k == 0 {
+			return r.name(&s.Member)
+		}
+		return r.ratio(&s.Share)
+	})
+}
+
+var participantMembers = members("member", "budget")
+
+func readParticipant(r *jsonReader, p *Participant) bool {
+	return r.object(participantMembers, func(k int) bool {
+		if k == 0 {
+			return r.name(&p.Member)
+		}
+		return r.money(&p.Budget)
+	})
+}
+
+var allocationMembers = members("member", "amount")
+
+func readAllocation(r *jsonReader, a *Allocation) bool {
+	return r.object(allocationMembers, func(k int) bool {
+		if k == 0 {
+			return r.name(&a.Member)
+		}
+		return r.money(&a.Amount)
+	})
+}
+
+var coalitionMembers = members("members", "value")
+
+func readCoalition(r *jsonReader, c *CoalitionValue) bool {
+	return r.object(coalitionMembers, func(k int) bool {
+		if k == 0 {
+			return r.names(&c.Members)
+		}
+		return r.money(&c.Value)
+	})
+}
+
+var ipFiledMembers = members("asset", "type", "title", "number", "owners", "inventors", "project", "evidence")
+
+func (r *jsonReader) ipFiled(p *IPFiled, ev *Evidence) bool {
+	return r.object(ipFiledMembers, func(k int) (ok bool) {
+		switch k {
+		case 0:
+			return r.name(&p.Asset)
+		case 1:
+			return r.name(&p.Type)
+		case 2:
+			return r.text(&p.Title)
+		case 3:
+			return r.text(&p.Number)
+		case 4:
+			p.Owners, ok = readArray(r, func(v *Share) bool { return readShare(r, v) })
+			return ok
+		case 5:
+			return r.names(&p.Inventors)
+		case 6:
+			return r.name(&p.Project)
+		}
+		return r.evidence(&p.Evidence, ev)
+	})
+}
+
+var ipLicenceRevenueMembers = members("asset", "licensee", "amount", "period")
+
+func (r *jsonReader) ipLicenceRevenue(p *IPLicenceRevenue) bool {
+	return r.object(ipLicenceRevenueMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return r.name(&p.Asset)
+		case 1:
+			return r.name(&p.Licensee)
+		case 2:
+			return r.money(&p.Amount)
+		}
+		return r.name(&p.Period)
+	})
+}
+
+var entryCorrectedMembers = members("entry", "reason", "replacement")
+
+func (r *jsonReader) entryCorrected(p *EntryCorrected) bool {
+	return r.object(entryCorrectedMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return r.uint64(&p.Entry)
+		case 1:
+			return r.text(&p.Reason)
+		}
+		return r.rawJSON(&p.Replacement)
+	})
+}
+
+var memberAdmittedMembers = members("member", "name", "name_en", "kind", "role", "credit_code")
+
+func (r *jsonReader) memberAdmitted(p *MemberAdmitted) bool {
+	return r.object(memberAdmittedMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return r.name(&p.Member)
+		case 1:
+			return r.text(&p.Name)
+		case 2:
+			return r.text(&p.NameEN)
+		case 3:
+			return r.name(&p.Kind)
+		case 4:
+			return r.name(&p.Role)
+		}
+		return r.text(&p.CreditCode)
+	})
+}
+
+var memberRoleChangedMembers = members("member", "role")
+
+func (r *jsonReader) memberRoleChanged(p *MemberRoleChanged) bool {
+	return r.object(memberRoleChangedMembers, func(k int) bool {
+		if k == 0 {
+			return r.name(&p.Member)
+		}
+		return r.name(&p.Role)
+	})
+}
+
+var memberDepartedMembers = members("member", "how", "reason")
+
+func (r *jsonReader) memberDeparted(p *MemberDeparted) bool {
+	return r.object(memberDepartedMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return r.name(&p.Member)
+		case 1:
+			return r.name(&p.How)
+		}
+		return r.text(&p.Reason)
+	})
+}
+
+var projectOpenedMembers = members("project", "name", "lead", "participants", "start", "end")
+
+func (r *jsonReader) projectOpened(p *ProjectOpened) bool {
+	return r.object(projectOpenedMembers, func(k int) (ok bool) {
+		switch k {
+		case 0:
+			return r.name(&p.Project)
+		case 1:
+			return r.text(&p.Name)
+		case 2:
+			return r.name(&p.Lead)
+		case 3:
+			p.Participants, ok = readArray(r, func(v *Participant) bool { return readParticipant(r, v) })
+			return ok
+		case 4:
+			return r.name((*string)(&p.Start))
+		}
+		return r.name((*string)(&p.End))
+	})
+}
+
+var projectParticipantsMembers = members("project", "participants", "reason")
+
+func (r *jsonReader) projectParticipants(p *ProjectParticipantsChanged) bool {
+	return r.object(projectParticipantsMembers, func(k int) (ok bool) {
+		switch k {
+		case 0:
+			return r.name(&p.Project)
+		case 1:
+			p.Participants, ok = readArray(r, func(v *Participant) bool { return readParticipant(r, v) })
+			return ok
+		}
+		return r.text(&p.Reason)
+	})
+}
+
+var projectClosedMembers = members("project", "outcome", "note")
+
+func (r *jsonReader) projectClosed(p *ProjectClosed) bool {
+	return r.object(projectClosedMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return r.name(&p.Project)
+		case 1:
+			return r.name(&p.Outcome)
+		}
+		return r.text(&p.Note)
+	})
+}
+
+var poolDeclaredMembers = members("pool", "amount", "project", "source", "period", "members")
+
+func (r *jsonReader) poolDeclared(p *PoolDeclared) bool {
+	return r.object(poolDeclaredMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return r.name(&p.Pool)
+		case 1:
+			return r.money(&p.Amount)
+		case 2:
+			return r.name(&p.Project)
+		case 3:
+			return r.name(&p.Source)
+		case 4:
+			return r.name(&p.Period)
+		}
+		return r.names(&p.Members)
+	})
+}
+
+var poolAssessedMembers = members("pool", "assessor", "method", "basis", "document", "players", "coalitions")
+
+func (r *jsonReader) poolAssessed(p *PoolAssessed, doc *Evidence) bool {
+	return r.object(poolAssessedMembers, func(k int) (ok bool) {
+		switch k {
+		case 0:
+			return r.name(&p.Pool)
+		case 1:
+			return r.name(&p.Assessor)
+		case 2:
+			return r.name(&p.Method)
+		case 3:
+			return r.text(&p.Basis)
+		case 4:
+			return r.evidence(&p.Document, doc)
+		case 5:
+			return r.names(&p.Players)
+		}
+		p.Coalitions, ok = readArray(r, func(v *CoalitionValue) bool { return readCoalition(r, v) })
+		return ok
+	})
+}
+
+var payoutCommittedMembers = members("pool", "method", "computed_at", "inputs", "allocations")
+
+func (r *jsonReader) payoutCommitted(p *PayoutCommitted) bool {
+	return r.object(payoutCommittedMembers, func(k int) (ok bool) {
+		switch k {
+		case 0:
+			return r.name(&p.Pool)
+		case 1:
+			return r.name(&p.Method)
+		case 2:
+			return r.uint64(&p.ComputedAt)
+		case 3:
+			return r.rawJSON(&p.Inputs)
+		}
+		p.Allocations, ok = readArray(r, func(v *Allocation) bool { return readAllocation(r, v) })
+		return ok
+	})
+}
+
+var payoutSettledMembers = members("payout", "reference")
+
+func (r *jsonReader) payoutSettled(p *PayoutSettled) bool {
+	return r.object(payoutSettledMembers, func(k int) bool {
+		if k == 0 {
+			return r.uint64(&p.Payout)
+		}
+		return r.text(&p.Reference)
+	})
+}
+
+var payoutAdjustedMembers = members("payout", "dispute", "reason", "computed_at", "inputs", "adjustments")
+
+func (r *jsonReader) payoutAdjusted(p *PayoutAdjusted) bool {
+	return r.object(payoutAdjustedMembers, func(k int) (ok bool) {
+		switch k {
+		case 0:
+			return r.uint64(&p.Payout)
+		case 1:
+			return r.uint64(&p.Dispute)
+		case 2:
+			return r.text(&p.Reason)
+		case 3:
+			return r.uint64(&p.ComputedAt)
+		case 4:
+			return r.rawJSON(&p.Inputs)
+		}
+		p.Adjustments, ok = readArray(r, func(v *Allocation) bool { return readAllocation(r, v) })
+		return ok
+	})
+}
+
+var disputeRaisedMembers = members("subject", "by", "claim", "claimed_amount")
+
+func (r *jsonReader) disputeRaised(p *DisputeRaised, claimed *Money) bool {
+	return r.object(disputeRaisedMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return r.uint64(&p.Subject)
+		case 1:
+			return r.name(&p.By)
+		case 2:
+			return r.text(&p.Claim)
+		}
+		return r.moneyPtr(&p.ClaimedAmount, claimed)
+	})
+}
+
+var disputeResolvedMembers = members("dispute", "outcome", "resolution", "adjustments")
+
+func (r *jsonReader) disputeResolved(p *DisputeResolved) bool {
+	return r.object(disputeResolvedMembers, func(k int) (ok bool) {
+		switch k {
+		case 0:
+			return r.uint64(&p.Dispute)
+		case 1:
+			return r.name(&p.Outcome)
+		case 2:
+			return r.text(&p.Resolution)
+		}
+		p.Adjustments, ok = readArray(r, r.uint64)
+		return ok
+	})
 }
 
 // maxSkipDepth bounds the nesting skipValue follows; deeper values are

@@ -272,7 +272,9 @@ func mutations(data []byte) [][]byte {
 }
 
 // fastPayloadRE matches the events whose payload has a decoder of its own.
-var fastPayloadRE = regexp.MustCompile(`"type":"(contribution\.(recorded|confirmed|contested)|funding\.received|cost\.incurred|loss\.realized)"`)
+var fastPayloadRE = regexp.MustCompile(`"type":"(contribution\.(recorded|confirmed|contested)|funding\.received|cost\.incurred|loss\.realized|` +
+	`entry\.(reversed|corrected)|ip\.(filed|status_changed|licence_revenue)|member\.(admitted|role_changed|departed)|` +
+	`project\.(opened|participants_changed|closed)|pool\.(declared|assessed)|payout\.(committed|settled|adjusted)|dispute\.(raised|resolved))"`)
 
 // seedInputs are the fuzz seeds: golden events, writer events, and the
 // mutations of a few of them.
@@ -514,5 +516,104 @@ func TestDecodeOddities(t *testing.T) {
 	}
 	if _, err := ledger.UnmarshalCommit(append(append([]byte(nil), c...), " \n"...)); err != nil {
 		t.Errorf("commit followed by white space: %v", err)
+	}
+}
+
+// correctedTypes are the types a correction's replacement is decoded as.
+var correctedTypes = []string{ledger.TypeContributionRecorded, ledger.TypeFundingReceived, ledger.TypeCostIncurred,
+	ledger.TypeLossRealized, ledger.TypeIPLicenceRevenue}
+
+// checkSameCorrected decodes a replacement as each correctable type with
+// ledger.Corrected and with (*EntryCorrected).Corrected, and fails unless
+// both agree.
+func checkSameCorrected(t testing.TB, replacement []byte) {
+	t.Helper()
+	p := &ledger.EntryCorrected{Entry: 1, Reason: "r", Replacement: replacement}
+	for _, typ := range correctedTypes {
+		got, gotErr := ledger.Corrected(p, typ)
+		want, wantErr := p.Corrected(typ)
+		if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+			t.Fatalf("replacement %q as %s:\nCorrected error %v\nencoding/json error %v", replacement, typ, gotErr, wantErr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("replacement %q as %s: Corrected differs from encoding/json (-json +Corrected):\n%s",
+				replacement, typ, cmp.Diff(want, got, eventCmp))
+		}
+	}
+}
+
+// replacements are payloads of the correctable types as the writer stores
+// them, replacements of the writer's corrections included.
+func replacements(tb testing.TB) [][]byte {
+	var out [][]byte
+	for _, data := range append(goldenEvents(tb), writerEvents()...) {
+		e, err := ledger.DecodeEventSlow(data)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if c, ok := e.Payload.(*ledger.EntryCorrected); ok {
+			out = append(out, c.Replacement)
+		}
+		for _, typ := range correctedTypes {
+			if v, _ := ledger.CurrentVersion(typ); e.Type == typ && e.Version == v {
+				out = append(out, e.Raw)
+			}
+		}
+	}
+	return out
+}
+
+// A correction's replacement decodes alike through the payload readers
+// and through encoding/json, as every type, mutations included.
+func TestCorrectedMutations(t *testing.T) {
+	seen := map[string]bool{}
+	n := 0
+	for _, r := range replacements(t) {
+		shape := string(bytes.Join(memberRE.FindAll(r, -1), nil))
+		if seen[shape] {
+			checkSameCorrected(t, r)
+			continue
+		}
+		seen[shape] = true
+		for i, m := range append(mutations(r), r) {
+			if raceEnabled && i%8 != 0 {
+				continue
+			}
+			checkSameCorrected(t, m)
+			n++
+		}
+	}
+	t.Logf("%d mutations of %d replacement shapes", n, len(seen))
+}
+
+// FuzzCorrected checks ledger.Corrected against (*EntryCorrected).Corrected.
+func FuzzCorrected(f *testing.F) {
+	for _, r := range replacements(f) {
+		f.Add(r)
+	}
+	f.Fuzz(func(t *testing.T, replacement []byte) {
+		checkSameCorrected(t, replacement)
+	})
+}
+
+// A canonical event costs three allocations: the event with its payload,
+// its texts, its Raw. A reader that escapes to the heap (passed to a
+// function value, say) would add one to every event of a replay.
+func TestDecodeEventFastAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	seen := map[string]bool{}
+	for _, data := range writerEvents() {
+		e, ok := ledger.DecodeEventFast(data)
+		if !ok || seen[e.Type] || !fastPayloadRE.Match(data) {
+			continue
+		}
+		seen[e.Type] = true
+		if e.Type == ledger.TypeContributionRecorded || e.Type == ledger.TypeContributionConfirmed {
+			if n := testing.AllocsPerRun(20, func() { ledger.DecodeEventFast(data) }); n > 3 {
+				t.Errorf("%s: %v allocations, want 3 at most", e.Type, n)
+			}
+		}
 	}
 }

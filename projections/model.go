@@ -235,7 +235,11 @@ type Model struct {
 	agrees   []agreement
 	entries  entryList // by position
 	seqs     []uint64  // entries[i].Seq, dense for searching
-	names    []string  // interned names; names[0] is ""
+	// entryIdx maps a position below its length to the index + 1 of the
+	// entry recorded there, 0 for none: confirmations, corrections and
+	// reversals find their entry without searching seqs.
+	entryIdx []int32
+	names    []string // interned names; names[0] is ""
 	nameIdx  map[string]int32
 	kindSlot []int8 // by name index: its slot in ledger.ContributionKinds, or -1
 
@@ -623,13 +627,39 @@ func (m *Model) apply(e *ledger.Event) error {
 
 func (m *Model) addEntry(e *ledger.Event, kind uint8, v version) {
 	m.seqs = append(m.seqs, e.Seq)
-	m.touched(e.Seq, m.entries.add(entry{Seq: e.Seq, Kind: kind, Occurred: e.OccurredAt.UnixNano(), First: v}))
+	m.entries.add(entry{Seq: e.Seq, Kind: kind, Occurred: e.OccurredAt.UnixNano(), First: v})
+	idx := m.entries.len() - 1
+	for uint64(len(m.entryIdx)) <= e.Seq {
+		m.entryIdx = append(m.entryIdx, 0)
+	}
+	m.entryIdx[e.Seq] = int32(idx) + 1
+	m.touchedAt(e.Seq, idx)
+}
+
+// indexEntries sets entryIdx from the entries, for the positions up to
+// last (the entries past it, which a model never has, are searched).
+func (m *Model) indexEntries(last uint64) {
+	m.entryIdx = make([]int32, last+1)
+	for i := range m.entries.len() {
+		if seq := m.entries.at(i).Seq; seq <= last {
+			m.entryIdx[seq] = int32(i) + 1
+		}
+	}
+}
+
+// entryIndex returns the index of the money entry at position seq.
+func (m *Model) entryIndex(seq uint64) (int, bool) {
+	if seq < uint64(len(m.entryIdx)) {
+		i := m.entryIdx[seq]
+		return int(i) - 1, i != 0
+	}
+	return slices.BinarySearch(m.seqs, seq)
 }
 
 // entry returns the money entry at position seq, or nil. The pointer is
 // valid until the next entry is added.
 func (m *Model) entry(seq uint64) *entry {
-	i, ok := slices.BinarySearch(m.seqs, seq)
+	i, ok := m.entryIndex(seq)
 	if !ok {
 		return nil
 	}
@@ -799,7 +829,7 @@ func (m *Model) correct(p *ledger.EntryCorrected, n uint64) error {
 	switch en.Kind {
 	case kindContribution:
 		var r ledger.Payload
-		if r, err = p.Corrected(ledger.TypeContributionRecorded); err == nil {
+		if r, err = ledger.Corrected(p, ledger.TypeContributionRecorded); err == nil {
 			c := r.(*ledger.ContributionRecorded)
 			if c.Member != m.names[cur.Member] || c.Project != m.names[cur.Project] {
 				err = fmt.Errorf("a correction keeps the contribution's member and project")
@@ -809,22 +839,22 @@ func (m *Model) correct(p *ledger.EntryCorrected, n uint64) error {
 		}
 	case kindFunding:
 		var r ledger.Payload
-		if r, err = p.Corrected(ledger.TypeFundingReceived); err == nil {
+		if r, err = ledger.Corrected(p, ledger.TypeFundingReceived); err == nil {
 			v, err = m.fundingVersion(r.(*ledger.FundingReceived), n)
 		}
 	case kindCost:
 		var r ledger.Payload
-		if r, err = p.Corrected(ledger.TypeCostIncurred); err == nil {
+		if r, err = ledger.Corrected(p, ledger.TypeCostIncurred); err == nil {
 			v, err = m.costVersion(r.(*ledger.CostIncurred), n)
 		}
 	case kindLoss:
 		var r ledger.Payload
-		if r, err = p.Corrected(ledger.TypeLossRealized); err == nil {
+		if r, err = ledger.Corrected(p, ledger.TypeLossRealized); err == nil {
 			v, err = m.lossVersion(r.(*ledger.LossRealized), n)
 		}
 	case kindLicence:
 		var r ledger.Payload
-		if r, err = p.Corrected(ledger.TypeIPLicenceRevenue); err == nil {
+		if r, err = ledger.Corrected(p, ledger.TypeIPLicenceRevenue); err == nil {
 			v, err = m.licenceVersion(r.(*ledger.IPLicenceRevenue), n)
 		}
 	default:

@@ -192,6 +192,7 @@ func DecodeModel(data []byte) (*Model, string, error) {
 	for _, t := range s.Types {
 		m.types[t.Type] = t.Count
 	}
+	m.indexEntries(m.last)
 	m.rebuildSums()
 	return m, s.LastID, nil
 }

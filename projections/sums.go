@@ -121,10 +121,13 @@ func (m *Model) applyTouch(c sumCells, t touch) {
 
 // touched records that the event being folded at n changed entry e.
 func (m *Model) touched(n uint64, e *entry) {
-	idx := m.entries.len() - 1
-	if m.entries.at(idx).Seq != e.Seq {
-		idx, _ = slices.BinarySearch(m.seqs, e.Seq)
-	}
+	idx, _ := m.entryIndex(e.Seq)
+	m.touchedAt(n, idx)
+}
+
+// touchedAt records that the event being folded at n changed the entry at
+// index idx.
+func (m *Model) touchedAt(n uint64, idx int) {
 	t := touch{Seq: n, Entry: int32(idx)}
 	m.touches = append(m.touches, t)
 	m.applyTouch(m.sums, t)
