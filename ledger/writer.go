@@ -294,13 +294,14 @@ type allianceWriter struct {
 	// commit takes everything that arrived while the last one was written.
 	flight   []*inflight // at most one
 	building *building   // the open commit, if any
-	// inflightKeys are the idempotency keys of the commit in flight: a
-	// retry arriving meanwhile must wait for that commit, not be told it
-	// is already recorded before it is durable.
-	inflightKeys map[string]*pending
-	full         bool // the open commit has no room for the next request
-	publish      chan *inflight
-	results      chan *inflight
+	// durable is the last position known to be in the store. An
+	// idempotency key the state holds from a later position is in the open
+	// commit or the one in flight: a retry arriving meanwhile must wait
+	// for that commit, not be told it is recorded before it is durable.
+	durable uint64
+	full    bool // the open commit has no room for the next request
+	publish chan *inflight
+	results chan *inflight
 }
 
 // inflight is a commit on its way to the store.
@@ -452,12 +453,6 @@ func (aw *allianceWriter) seal() {
 		return
 	}
 	aw.flight = append(aw.flight, f)
-	if aw.inflightKeys == nil {
-		aw.inflightKeys = map[string]*pending{}
-	}
-	for k, p := range b.byKey {
-		aw.inflightKeys[k] = p
-	}
 	aw.publish <- f
 }
 
@@ -510,9 +505,9 @@ func (aw *allianceWriter) settle(f *inflight) {
 		panic("ledger: settled a commit that is not in flight")
 	}
 	aw.flight = aw.flight[:0]
-	clear(aw.inflightKeys)
 	b := aw.building
 	if f.err == nil {
+		aw.durable = f.commit.Last()
 		// The commit's effects are in the log: forget how to undo them
 		// (but not the open commit's, which may still be undone).
 		upTo := len(aw.state.journal)
@@ -623,6 +618,7 @@ func (aw *allianceWriter) loadOnce() (stateErr bool, err error) {
 		return stateErr, fmt.Errorf("catch up alliance %s from %d: %w", aw.id, from, err)
 	}
 	aw.loaded = true
+	aw.durable = aw.state.Last()
 	return false, nil
 }
 
@@ -631,7 +627,6 @@ func (aw *allianceWriter) loadOnce() (stateErr bool, err error) {
 type building struct {
 	commit     *Commit
 	accepted   []*pending
-	byKey      map[string]*pending
 	size       int
 	mark       int // the state's journal before the first decision
 	recordedAt time.Time
@@ -646,7 +641,7 @@ func (aw *allianceWriter) open() *building {
 		now = s.lastRecordedAt // recorded time never goes backwards in a log
 	}
 	c := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
-	return &building{commit: c, byKey: map[string]*pending{}, size: c.Size(), mark: s.mark(), recordedAt: now,
+	return &building{commit: c, size: c.Size(), mark: s.mark(), recordedAt: now,
 		recordedText: now.AppendFormat(nil, time.RFC3339Nano)}
 }
 
@@ -660,11 +655,12 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 		return true
 	}
 	if key := p.req.IdempotencyKey; key != "" {
-		l, ok := b.byKey[key]
-		if !ok {
-			l, ok = aw.inflightKeys[key]
-		}
-		if ok {
+		if rec, ok := s.keys[key]; ok && rec.First > aw.durable {
+			l := aw.undurable(key)
+			if l == nil {
+				p.reply(Receipt{}, fmt.Errorf("ledger: alliance %s: key %q is at position %d, in no commit of the writer's", aw.id, key, rec.First))
+				return true
+			}
 			if l.digest != p.digest {
 				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request", key))
 				return true
@@ -672,8 +668,7 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 			p.leader = l // the same request, sent again before it was durable: one append
 			b.accepted = append(b.accepted, p)
 			return true
-		}
-		if rec, ok := s.keys[key]; ok {
+		} else if ok {
 			if rec.Digest != p.sum {
 				p.reply(Receipt{}, conflict("idempotency_key", "key %q was already used for a different request (positions %d-%d)", key, rec.First, rec.Last))
 			} else {
@@ -706,10 +701,29 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 	b.commit.Events = append(b.commit.Events, events...)
 	b.size += n
 	b.accepted = append(b.accepted, p)
-	if p.req.IdempotencyKey != "" {
-		b.byKey[p.req.IdempotencyKey] = p
-	}
 	return true
+}
+
+// undurable returns the request with this key in the open commit or the
+// one in flight. Retries that arrive before their request is durable are
+// rare: a scan serves them, and keeps every other request free of an index
+// of the keys not yet durable.
+func (aw *allianceWriter) undurable(key string) *pending {
+	var lists [][]*pending
+	if aw.building != nil {
+		lists = append(lists, aw.building.accepted)
+	}
+	for _, f := range aw.flight {
+		lists = append(lists, f.accepted)
+	}
+	for _, l := range lists {
+		for _, p := range l {
+			if p.leader == nil && p.req.IdempotencyKey == key {
+				return p
+			}
+		}
+	}
+	return nil
 }
 
 // decideRequest validates one request's commands against the state and
