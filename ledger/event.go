@@ -142,7 +142,17 @@ func NewPayload(eventType string) (Payload, error) {
 // that decoder is unsure of, goes through encoding/json. Both give exactly
 // the same result for the same bytes: FuzzDecodeEventFast holds them to it.
 func DecodeEvent(data []byte) (*Event, error) {
-	if e, ok := decodeEventFast(data); ok {
+	if e, ok := decodeEventFast(data, false); ok {
+		return e, nil
+	}
+	return decodeEventSlow(data)
+}
+
+// DecodeEventShared is DecodeEvent for a caller that drops the event with
+// data, a fold say: the event's Raw may share data's memory instead of
+// being copied. data must not be modified while the event is in use.
+func DecodeEventShared(data []byte) (*Event, error) {
+	if e, ok := decodeEventFast(data, true); ok {
 		return e, nil
 	}
 	return decodeEventSlow(data)

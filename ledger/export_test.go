@@ -7,7 +7,7 @@ var (
 )
 
 // DecodeEventFast is the fast path alone: ok is false where it gives up.
-func DecodeEventFast(data []byte) (*Event, bool) { return decodeEventFast(data) }
+func DecodeEventFast(data []byte) (*Event, bool) { return decodeEventFast(data, false) }
 
 // ParseRatioFast is the decoder's ParseRatio for canonical decimals.
 func ParseRatioFast(s string) (Ratio, bool) { return parseRatioFast(s) }

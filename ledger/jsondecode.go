@@ -42,7 +42,8 @@ var eventMembers = members("id", "seq", "type", "v", "alliance", "aggregate", "a
 
 // decodeEventFast decodes an event in the writer's layout (see
 // encodeEvent): envelope members in their order, the payload last.
-func decodeEventFast(data []byte) (*Event, bool) {
+// With share, Raw is a subslice of data rather than a copy of its own.
+func decodeEventFast(data []byte, share bool) (*Event, bool) {
 	r := jsonReader{b: data}
 	var (
 		e     *Event // allocated with room for its payload once the type is known
@@ -105,7 +106,11 @@ func decodeEventFast(data []byte) (*Event, bool) {
 			} else {
 				ok = r.skipValue(0)
 			}
-			e.Raw = append(json.RawMessage(nil), data[start:r.i]...)
+			if share {
+				e.Raw = data[start:r.i:r.i]
+			} else {
+				e.Raw = append(json.RawMessage(nil), data[start:r.i]...)
+			}
 		}
 		if !ok {
 			return nil, false

@@ -617,3 +617,21 @@ func TestDecodeEventFastAllocs(t *testing.T) {
 		}
 	}
 }
+
+// DecodeEventShared decodes exactly what DecodeEvent decodes; only Raw's
+// memory differs.
+func TestDecodeEventShared(t *testing.T) {
+	for _, data := range syntheticEvents(t, 7, 3000) {
+		want, err := ledger.DecodeEvent(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ledger.DecodeEventShared(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("DecodeEventShared(%s) = %+v, DecodeEvent gives %+v", data, got, want)
+		}
+	}
+}

@@ -298,7 +298,7 @@ func decodeValid(s ledger.Stored) (e *ledger.Event, err error) {
 			e, err = nil, fmt.Errorf("event does not decode: %v", p)
 		}
 	}()
-	e, err = ledger.DecodeEvent(s.Data)
+	e, err = ledger.DecodeEventShared(s.Data) // the fold drops the event with the data
 	if err != nil {
 		return nil, err
 	}

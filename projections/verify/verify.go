@@ -383,7 +383,7 @@ func pipeline(ctx context.Context, src Source, fold func(*item)) error {
 				for i := range b.items {
 					it := &b.items[i]
 					it.leaf = tlog.RecordHash(it.data)
-					it.e, it.err = ledger.DecodeEvent(it.data)
+					it.e, it.err = ledger.DecodeEventShared(it.data) // it.data is the item's own
 					if it.err == nil {
 						it.invalid = it.e.Payload.Validate()
 					}
