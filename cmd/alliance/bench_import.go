@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -28,6 +29,19 @@ type importBench struct {
 	XLSXBytes   int     `json:"xlsx_bytes"`
 	CPUs        int     `json:"cpus"`
 	GoVersion   string  `json:"go_version"`
+	// Where each import's time went, as its --json report tells it.
+	CSVPhases  importPhases `json:"csv_phases"`
+	XLSXPhases importPhases `json:"xlsx_phases"`
+}
+
+// importPhases are the timings of an import's report; the rest of the
+// elapsed time is opening the store, reading the alliance's log and
+// signing the checkpoint.
+type importPhases struct {
+	ParseS  float64 `json:"parse_s"`
+	CheckS  float64 `json:"check_s"`
+	AppendS float64 `json:"append_s"`
+	Elapsed float64 `json:"elapsed_s"`
 }
 
 // benchRows are contribution rows of the bench alliance's members.
@@ -48,6 +62,7 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	n := fs.Int("rows", 100_000, "contribution rows in each file")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed imports to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -102,15 +117,32 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	quiet := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	for _, c := range []struct {
 		alliance, path string
 		rate           *float64
-	}{{"csv", csvPath, &res.CSVRowsPerS}, {"xlsx", xlsxPath, &res.XLSXRowsPer}} {
+		phases         *importPhases
+	}{{"csv", csvPath, &res.CSVRowsPerS, &res.CSVPhases}, {"xlsx", xlsxPath, &res.XLSXRowsPer, &res.XLSXPhases}} {
+		var report bytes.Buffer
+		quiet.stdout = &report
 		start := time.Now()
-		if err := runImport(ctx, quiet, []string{"--data", data, "--alliance", c.alliance, c.path}); err != nil {
+		var err error
+		// Labelled so that a profile tells the two imports apart (go tool
+		// pprof -tagfocus format=csv).
+		pprof.Do(ctx, pprof.Labels("format", c.alliance), func(ctx context.Context) {
+			err = runImport(ctx, quiet, []string{"--data", data, "--alliance", c.alliance, "--json", c.path})
+		})
+		if err != nil {
 			return fmt.Errorf("import %s: %w", c.path, err)
 		}
 		*c.rate = float64(*n) / time.Since(start).Seconds()
+		if err := json.Unmarshal(report.Bytes(), c.phases); err != nil {
+			return fmt.Errorf("import %s: report: %w", c.path, err)
+		}
 	}
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(res)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,8 +35,8 @@ type importReport struct {
 	First      uint64              `json:"first_seq,omitempty"`
 	Last       uint64              `json:"last_seq,omitempty"`
 	Elapsed    float64             `json:"elapsed_s"`
-	ParseS     float64             `json:"parse_s"`
-	CheckS     float64             `json:"check_s"`
+	ParseS     float64             `json:"parse_s"` // reading the files, rows checked meanwhile
+	CheckS     float64             `json:"check_s"` // checking the rows left when the files were read
 	AppendS    float64             `json:"append_s"`
 }
 
@@ -102,70 +103,61 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		loc = time.UTC
 	}
 
-	t0 := time.Now()
-	var parsed []*importer.File
-	for _, path := range files {
-		f, err := parseImportFile(path, *kind, importer.Options{Currency: currency, Location: loc})
-		if err != nil {
-			return err
-		}
-		parsed = append(parsed, f)
-		rep.Errors = append(rep.Errors, f.Errors...)
-	}
-
-	rep.ParseS = time.Since(t0).Seconds()
-	t0 = time.Now()
-	bar := newProgress(e.stderr, "checking rows", countRows(parsed))
-	var reqs []ledger.Request
 	who := *actor
 	if who == "" {
 		who = (&writeFlags{}).principal()
 	}
-	now := time.Now().UTC()
-	checked := 0
-	for _, f := range parsed {
-		// Rows are appended in chunks of consecutive rows of one sheet, one
-		// request each: a chunk is atomic, and its key (the file's digest,
-		// the sheet, the first and last row) is the same on every run of
-		// the same file, so a second run appends nothing.
-		for lo := 0; lo < len(f.Rows); {
-			hi := lo + 1
-			for hi < len(f.Rows) && hi-lo < importChunk && f.Rows[hi].Sheet == f.Rows[lo].Sheet {
-				hi++
-			}
-			chunk := f.Rows[lo:hi]
-			lo = hi
-			key := fmt.Sprintf("import/%s/%s/%d-%d", f.Digest[:16], chunk[0].Sheet, chunk[0].Row, chunk[len(chunk)-1].Row)
-			for _, row := range chunk {
-				rep.Rows++
-				rep.ByKind[row.Kind]++
-			}
-			checked += len(chunk)
-			bar.Set(checked)
-			if st.KeyUsed(key) {
-				rep.Duplicates += len(chunk)
-				continue
-			}
-			req := ledger.Request{Alliance: *alliance, Actor: who, IdempotencyKey: key}
-			for _, row := range chunk {
-				cmd := row.Command
-				ev := &ledger.Event{Seq: st.Last() + 1, Type: cmd.Type, Alliance: *alliance, Actor: who,
-					OccurredAt: cmd.OccurredAt.UTC(), RecordedAt: now, IdempotencyKey: key, Payload: cmd.Payload}
-				if err := st.Check(ev); err != nil {
-					rep.Errors = append(rep.Errors, rowError(row, err))
-					continue
-				}
-				req.Commands = append(req.Commands, cmd)
-			}
-			reqs = append(reqs, req)
+	// Rows are checked while the files are still being read: the parser
+	// hands each batch of parsed rows to the checker's goroutine. Nothing
+	// is appended until every file is read and every row checked.
+	t0 := time.Now()
+	bar := newProgress(e.stderr, "reading and checking files", len(files))
+	ck := &importCheck{st: st, alliance: *alliance, actor: who, now: time.Now().UTC(), rep: rep}
+	batches := make(chan checkBatch, 64)
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		for b := range batches {
+			ck.add(b)
 		}
+	}()
+	var parseErrs []importer.RowError
+	for i, path := range files {
+		f, err := parseImportFile(path, *kind, importer.Options{Currency: currency, Location: loc,
+			Rows: func(f *importer.File, rows []importer.Row) { batches <- checkBatch{f: f, rows: rows} }})
+		if err != nil {
+			close(batches)
+			<-checked
+			return err
+		}
+		batches <- checkBatch{f: f, end: true}
+		parseErrs = append(parseErrs, f.Errors...)
+		bar.Set(i + 1)
 	}
+	close(batches)
+	rep.ParseS = time.Since(t0).Seconds()
+	t0 = time.Now()
+	<-checked
 	bar.Done()
+	// Every file's problems, then those the check found, as when the
+	// files were read first and checked after.
+	rep.Errors = append(append(rep.Errors, parseErrs...), ck.errs...)
+	reqs := ck.reqs
 	rep.CheckS = time.Since(t0).Seconds()
 	t0 = time.Now()
 
 	if len(rep.Errors) == 0 && !*dryRun && len(reqs) > 0 {
-		w := ledger.NewWriter(lc.store, ledger.WriterOptions{Logger: lc.logger})
+		n := 0
+		for _, req := range reqs {
+			n += len(req.Commands)
+		}
+		kf := keyFlags{path: e.getenv("ALLIANCE_KEY")}
+		opts := ledger.WriterOptions{Logger: lc.logger}
+		tree := startImportTree(ctx, lc, sf, kf, *alliance, int(st.Last()), n)
+		if tree != nil {
+			opts.OnCommit = tree.onCommit
+		}
+		w := ledger.NewWriter(lc.store, opts)
 		bar := newProgress(e.stderr, "appending", len(reqs))
 		rcs, err := w.AppendInOrder(ctx, reqs, bar.Set) // counts requests
 		bar.Done()
@@ -182,10 +174,17 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			rep.Last = rc.Last
 		}
 		if err != nil {
+			if tree != nil {
+				tree.stop()
+			}
 			return fmt.Errorf("import stopped after %d rows (running it again appends the rest, and nothing twice): %w", rep.Appended, err)
 		}
 		rep.AppendS = time.Since(t0).Seconds()
-		checkpointIfDue(ctx, e, lc, sf, keyFlags{path: e.getenv("ALLIANCE_KEY")}, *alliance)
+		if tree != nil {
+			tree.checkpoint(ctx, e, lc, *alliance)
+		} else {
+			checkpointIfDue(ctx, e, lc, sf, kf, *alliance)
+		}
 	}
 	rep.Elapsed = time.Since(start).Seconds()
 	if *asJSON {
@@ -201,12 +200,87 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func countRows(fs []*importer.File) int {
-	n := 0
-	for _, f := range fs {
-		n += len(f.Rows)
+// checkBatch is rows of a file as parsed, or the end of the file.
+type checkBatch struct {
+	f    *importer.File
+	rows []importer.Row
+	end  bool
+}
+
+// importCheck checks rows in file order against the alliance's state and
+// the rows before them, and makes the requests that append them.
+type importCheck struct {
+	st       *ledger.State
+	alliance string
+	actor    string
+	now      time.Time
+	rep      *importReport // Rows, ByKind, Duplicates
+
+	reqs []ledger.Request
+	errs []importer.RowError
+	rows []importer.Row // the current file's rows of a chunk not yet whole
+}
+
+func (c *importCheck) add(b checkBatch) {
+	// Rows are appended in chunks of consecutive rows of one sheet, one
+	// request each: a chunk is atomic, and its key (the file's digest,
+	// the sheet, the first and last row) is the same on every run of
+	// the same file, so a second run appends nothing. A chunk is taken
+	// once it is whole: full, followed by another sheet's row, or at the
+	// end of the file; the rows of one not yet whole wait for the next
+	// batch.
+	rows := b.rows
+	if len(c.rows) > 0 {
+		n := 0
+		for n < len(rows) && len(c.rows)+n < importChunk && rows[n].Sheet == c.rows[0].Sheet {
+			n++
+		}
+		c.rows = append(c.rows, rows[:n]...)
+		rows = rows[n:]
+		if len(rows) == 0 && len(c.rows) < importChunk && !b.end {
+			return
+		}
+		c.chunk(b.f, c.rows)
+		clear(c.rows)
+		c.rows = c.rows[:0]
 	}
-	return n
+	for lo := 0; lo < len(rows); {
+		hi := lo + 1
+		for hi < len(rows) && hi-lo < importChunk && rows[hi].Sheet == rows[lo].Sheet {
+			hi++
+		}
+		if hi == len(rows) && hi-lo < importChunk && !b.end {
+			c.rows = append(c.rows, rows[lo:]...)
+			return
+		}
+		c.chunk(b.f, rows[lo:hi])
+		lo = hi
+	}
+}
+
+func (c *importCheck) chunk(f *importer.File, chunk []importer.Row) {
+	key := "import/" + f.Digest[:16] + "/" + chunk[0].Sheet + "/" + strconv.Itoa(chunk[0].Row) + "-" + strconv.Itoa(chunk[len(chunk)-1].Row)
+	for _, row := range chunk {
+		c.rep.Rows++
+		c.rep.ByKind[row.Kind]++
+	}
+	if c.st.KeyUsed(key) {
+		c.rep.Duplicates += len(chunk)
+		return
+	}
+	req := ledger.Request{Alliance: c.alliance, Actor: c.actor, IdempotencyKey: key, Commands: make([]ledger.Command, 0, len(chunk))}
+	for _, row := range chunk {
+		cmd := row.Command
+		ev := &ledger.Event{Seq: c.st.Last() + 1, Type: cmd.Type, Alliance: c.alliance, Actor: c.actor,
+			OccurredAt: cmd.OccurredAt.UTC(), RecordedAt: c.now, IdempotencyKey: key, Payload: cmd.Payload}
+		// The importer validated every row's payload by itself already.
+		if err := c.st.CheckValidated(ev); err != nil {
+			c.errs = append(c.errs, rowError(row, err))
+			continue
+		}
+		req.Commands = append(req.Commands, cmd)
+	}
+	c.reqs = append(c.reqs, req)
 }
 
 // rowError turns a validation error into a report line, naming the column

@@ -32,7 +32,7 @@ func ParseCSV(r io.Reader, name, kind string, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(r)
+	data, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("importer: read %s: %w", name, err)
 	}
@@ -48,10 +48,29 @@ func ParseCSV(r io.Reader, name, kind string, opts Options) (*File, error) {
 	// One row per line, nearly: room for them all saves regrowing.
 	f.Rows = make([]Row, 0, bytes.Count(text, []byte{'\n'}))
 	p := &sheetParser{f: f, pc: pc, sheet: baseName(name), k: k}
-	if err := p.run(&csvSource{r: cr}); err != nil {
+	// Splitting the records runs on a goroutine of its own, while the
+	// rows before them are converted.
+	src := newPrefetch(&csvSource{r: cr})
+	err = p.run(src)
+	src.stop()
+	if err != nil {
 		return nil, fmt.Errorf("importer: %s: %w", name, err)
 	}
 	return f, nil
+}
+
+// readAll is io.ReadAll with the buffer sized at once when the reader
+// knows its length (a bytes.Reader over a file read whole): a file of
+// megabytes is then not copied over and over as the buffer grows.
+func readAll(r io.Reader) ([]byte, error) {
+	l, ok := r.(interface{ Len() int })
+	if !ok {
+		return io.ReadAll(r)
+	}
+	var b bytes.Buffer
+	b.Grow(l.Len() + bytes.MinRead) // ReadFrom wants MinRead bytes free
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
 }
 
 // baseName is the last element of a path, '/' or '\' separated (a

@@ -316,3 +316,77 @@ func TestManyRows(t *testing.T) {
 		}
 	}
 }
+
+// Options.Rows is given every row the File holds, in its order, batch by
+// batch as they are parsed: the agreement's key/value sheet and several
+// sheets of a workbook, and a CSV file longer than one batch.
+func TestRowsAsParsed(t *testing.T) {
+	var csvText strings.Builder
+	csvText.WriteString(strings.Join(benchHeader, ",") + "\n")
+	for i := range 2500 {
+		rec := benchRecord(i, false)
+		if i%700 == 3 {
+			rec[2] = "黄金" // a bad row: not given, not in File.Rows
+		}
+		cells := make([]string, len(rec))
+		for j, v := range rec {
+			if v != nil {
+				cells[j] = `"` + strings.ReplaceAll(fmt.Sprint(v), `"`, `""`) + `"`
+			}
+		}
+		csvText.WriteString(strings.Join(cells, ",") + "\n")
+	}
+	for _, c := range []struct {
+		name  string
+		parse func(importer.Options) (*importer.File, error)
+	}{
+		{"alliance-zh.xlsx", func(o importer.Options) (*importer.File, error) {
+			return importer.ParseXLSX(bytes.NewReader(testdata(t, "alliance-zh.xlsx")), o)
+		}},
+		{"alliance-en.xlsx", func(o importer.Options) (*importer.File, error) {
+			return importer.ParseXLSX(bytes.NewReader(testdata(t, "alliance-en.xlsx")), o)
+		}},
+		{"errors.xlsx", func(o importer.Options) (*importer.File, error) {
+			return importer.ParseXLSX(bytes.NewReader(testdata(t, "errors.xlsx")), o)
+		}},
+		{"投入.csv", func(o importer.Options) (*importer.File, error) {
+			return importer.ParseCSV(strings.NewReader(csvText.String()), "投入.csv", "contributions", o)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []importer.Row
+			batches := 0
+			o := opts
+			var digest string
+			o.Rows = func(f *importer.File, rows []importer.Row) {
+				if f.Digest == "" {
+					t.Error("rows given before the file's digest is set")
+				}
+				digest = f.Digest
+				batches++
+				got = append(got, rows...)
+			}
+			f, err := c.parse(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Rows) == 0 {
+				t.Fatal("no rows")
+			}
+			if digest != f.Digest {
+				t.Errorf("digest %q given, the file's is %q", digest, f.Digest)
+			}
+			if len(got) != len(f.Rows) {
+				t.Fatalf("%d rows given in %d batches, the file holds %d", len(got), batches, len(f.Rows))
+			}
+			for i := range got {
+				if got[i].Sheet != f.Rows[i].Sheet || got[i].Row != f.Rows[i].Row || describe(got[i].Kind, got[i].Command) != describe(f.Rows[i].Kind, f.Rows[i].Command) {
+					t.Fatalf("row %d given as %s:%d, the file holds %s:%d", i, got[i].Sheet, got[i].Row, f.Rows[i].Sheet, f.Rows[i].Row)
+				}
+			}
+			if c.name == "投入.csv" && batches < 2 {
+				t.Errorf("%d rows given in %d batch", len(got), batches)
+			}
+		})
+	}
+}

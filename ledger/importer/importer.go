@@ -64,6 +64,12 @@ type File struct {
 type Options struct {
 	Currency string
 	Location *time.Location
+	// Rows, if set, is given the file's rows as they are parsed, in
+	// order, a batch at a time, on the parsing goroutine, so that a caller
+	// can check them while the rest of the file is read. f's Digest is
+	// set; its Rows and Errors are still growing. The batches are also in
+	// the File returned, which holds every row.
+	Rows func(f *File, rows []Row)
 }
 
 // parseCtx is Options resolved, and what the file says about its cells.
@@ -73,6 +79,7 @@ type parseCtx struct {
 	xlsx     bool // cells are raw XLSX values: numbers may be serial dates, doubles
 	date1904 bool
 	now      time.Time
+	rows     func(*File, []Row)
 }
 
 var shanghai = func() *time.Location {
@@ -84,7 +91,7 @@ var shanghai = func() *time.Location {
 }()
 
 func newParseCtx(opts Options) (*parseCtx, error) {
-	pc := &parseCtx{currency: opts.Currency, loc: opts.Location, now: time.Now()}
+	pc := &parseCtx{currency: opts.Currency, loc: opts.Location, now: time.Now(), rows: opts.Rows}
 	if pc.currency == "" {
 		pc.currency = "CNY"
 	}

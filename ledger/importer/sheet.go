@@ -187,6 +187,7 @@ func (p *sheetParser) run(src rowSource) error {
 	batch := make([]pendingRow, 0, parseBatch)
 	flush := func() {
 		parseRows(l, p.sheet, batch)
+		from := len(p.f.Rows)
 		for i := range batch {
 			b := &batch[i]
 			p.f.Errors = append(p.f.Errors, b.errs...)
@@ -194,6 +195,7 @@ func (p *sheetParser) run(src rowSource) error {
 				p.f.Rows = append(p.f.Rows, Row{Kind: p.k.name, Sheet: p.sheet, Row: b.n, Command: b.cmd})
 			}
 		}
+		p.emit(from)
 		clear(batch)
 		batch = batch[:0]
 	}
@@ -403,8 +405,19 @@ func (p *sheetParser) runKV(src rowSource, hdr srcRow, keyCol, valCol int) error
 	slices.SortStableFunc(p.f.Errors[nerr:], func(a, b RowError) int { return cmp.Compare(a.Row, b.Row) })
 	if len(l.errs) == 0 && len(errs) == 0 {
 		p.f.Rows = append(p.f.Rows, Row{Kind: p.k.name, Sheet: p.sheet, Row: first, Command: cmd})
+		p.emit(len(p.f.Rows) - 1)
 	}
 	return nil
+}
+
+// emit gives the rows parsed since from to the caller's Options.Rows. The
+// slice is not appended to in place later (appends past it go to its
+// spare capacity, or to a new array), so it can be read meanwhile.
+func (p *sheetParser) emit(from int) {
+	if p.pc.rows != nil && len(p.f.Rows) > from {
+		rows := p.f.Rows[from:]
+		p.pc.rows(p.f, rows[:len(rows):len(rows)])
+	}
 }
 
 func cellAt(cells []string, j int) string {

@@ -40,7 +40,7 @@ func ParseXLSX(r io.Reader, opts Options) (*File, error) {
 		return nil, err
 	}
 	pc.xlsx = true
-	data, err := io.ReadAll(r)
+	data, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("importer: read workbook: %w", err)
 	}
