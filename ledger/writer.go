@@ -130,21 +130,26 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 // the wait (requests after a failed one are validated on their own and
 // usually fail too).
 func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress func(done int)) ([]Receipt, error) {
-	ps, err := prepareAll(ctx, reqs, w.opts.Now())
-	if err != nil {
+	if err := validateAll(reqs, w.opts.Now()); err != nil {
 		return nil, err
 	}
+	enc := encodeAll(ctx, reqs)
+	defer enc.stop()
 	receipts := make([]Receipt, 0, len(reqs))
 	next := 0 // requests handed to a writer
 	for len(receipts) < len(reqs) {
 		// Keep a bounded window in flight so progress is steady and memory flat.
 		for next < len(reqs) && next-len(receipts) < 4096 {
+			p, err := enc.get(ctx, next)
+			if err != nil {
+				return receipts, err
+			}
 			aw, err := w.allianceWriter(reqs[next].Alliance)
 			if err != nil {
 				return receipts, err
 			}
 			select {
-			case aw.queue <- ps[next]:
+			case aw.queue <- p:
 				next++
 			case <-ctx.Done():
 				return receipts, ctx.Err()
@@ -153,7 +158,7 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 			}
 		}
 		select {
-		case r := <-ps[len(receipts)].done:
+		case r := <-enc.ps[len(receipts)].done:
 			if r.err != nil {
 				return receipts, fmt.Errorf("request %d (%s): %w", len(receipts), reqs[len(receipts)].IdempotencyKey, r.err)
 			}
@@ -172,39 +177,93 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 	return receipts, nil
 }
 
-// prepareAll validates and encodes requests on every core (it is most of
-// an import's work outside the writer), and fails with the first bad
-// request in order before any is queued.
-func prepareAll(ctx context.Context, reqs []Request, now time.Time) ([]*pending, error) {
-	ps := make([]*pending, len(reqs))
+// validateAll checks every request by itself, on every core, and fails
+// with the first bad one in order: before anything is queued.
+func validateAll(reqs []Request, now time.Time) error {
 	errs := make([]error, len(reqs))
-	const chunk = 256
+	parallelChunks(len(reqs), func(from, to int) bool {
+		for i := from; i < to; i++ {
+			if err := reqs[i].Validate(now); err != nil {
+				errs[i] = fmt.Errorf("request %d: %w", i, err)
+			}
+		}
+		return true
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encoding encodes validated requests on every core, chunk by chunk in
+// order, while the first ones are already being appended: an import's
+// encoding overlaps its appends instead of preceding them.
+type encoding struct {
+	ps    []*pending
+	errs  []error
+	ready []chan struct{} // closed when chunk i is encoded
+	quit  atomic.Bool
+	wg    sync.WaitGroup
+}
+
+const encodeChunk = 256
+
+func encodeAll(ctx context.Context, reqs []Request) *encoding {
+	n := (len(reqs) + encodeChunk - 1) / encodeChunk
+	e := &encoding{ps: make([]*pending, len(reqs)), errs: make([]error, len(reqs)), ready: make([]chan struct{}, n)}
+	for i := range e.ready {
+		e.ready[i] = make(chan struct{})
+	}
+	e.wg.Go(func() {
+		parallelChunks(len(reqs), func(from, to int) bool {
+			for i := from; i < to; i++ {
+				e.ps[i], e.errs[i] = newPending(ctx, reqs[i])
+			}
+			close(e.ready[from/encodeChunk])
+			return !e.quit.Load()
+		})
+	})
+	return e
+}
+
+// get waits for request i's encoding. An error here (validation makes one
+// all but impossible) comes after the requests before it were queued.
+func (e *encoding) get(ctx context.Context, i int) (*pending, error) {
+	select {
+	case <-e.ready[i/encodeChunk]:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if err := e.errs[i]; err != nil {
+		return nil, fmt.Errorf("request %d: %w", i, err)
+	}
+	return e.ps[i], nil
+}
+
+func (e *encoding) stop() {
+	e.quit.Store(true)
+	e.wg.Wait()
+}
+
+// parallelChunks calls fn for consecutive ranges of encodeChunk indexes
+// below n, claimed in increasing order by GOMAXPROCS goroutines, until fn
+// returns false or the ranges run out.
+func parallelChunks(n int, fn func(from, to int) bool) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), (len(reqs)+chunk-1)/chunk) {
+	for range min(runtime.GOMAXPROCS(0), (n+encodeChunk-1)/encodeChunk) {
 		wg.Go(func() {
 			for {
-				from := int(next.Add(chunk)) - chunk
-				if from >= len(reqs) {
+				from := int(next.Add(encodeChunk)) - encodeChunk
+				if from >= n || !fn(from, min(from+encodeChunk, n)) {
 					return
-				}
-				for i := from; i < min(from+chunk, len(reqs)); i++ {
-					if err := reqs[i].Validate(now); err != nil {
-						errs[i] = fmt.Errorf("request %d: %w", i, err)
-						continue
-					}
-					ps[i], errs[i] = newPending(ctx, reqs[i])
 				}
 			}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return ps, nil
 }
 
 // Last returns the position of an alliance's last event as the writer knows

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -600,5 +602,41 @@ func TestWriterRetriesFailedCatchUp(t *testing.T) {
 	rc := mustAppend(t, w, req("after-flaky", cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1)})))
 	if f.reads != 4 || rc.First != uint64(len(readAll(t, mem))) {
 		t.Fatalf("%d reads, receipt %+v, log of %d", f.reads, rc, len(readAll(t, mem)))
+	}
+}
+
+// AppendInOrder checks every request before queueing any, encodes them
+// while the first are appended, and answers in order.
+func TestAppendInOrder(t *testing.T) {
+	store := memstore.New()
+	w := newWriter(t, store)
+	ctx := context.Background()
+	mustAppend(t, w, founding())
+	mustAppend(t, w, req("p", cmd(1, &ledger.ProjectOpened{Project: "P1", Name: "x", Lead: "M02", Start: "2024-03-02", End: "2025-12-31",
+		Participants: []ledger.Participant{{Member: "M02", Budget: cny(1)}, {Member: "M03", Budget: cny(1)}}})))
+	before := len(readAll(t, store))
+	reqs := make([]ledger.Request, 2000)
+	for i := range reqs {
+		reqs[i] = req(fmt.Sprintf("c%d", i), cmd(2, &ledger.ContributionRecorded{Member: "M02", Project: "P1", Kind: "cash", Value: cny(int64(i + 1))}))
+	}
+	bad := slices.Clone(reqs)
+	bad[1700] = ledger.Request{Alliance: testAlliance, Actor: "", IdempotencyKey: "bad", Commands: reqs[1700].Commands}
+	if _, err := w.AppendInOrder(ctx, bad, nil); err == nil || !strings.Contains(err.Error(), "request 1700") {
+		t.Fatalf("AppendInOrder with a bad request 1700: %v", err)
+	}
+	if n := len(readAll(t, store)); n != before {
+		t.Fatalf("a refused batch appended %d events", n-before)
+	}
+	rcs, err := w.AppendInOrder(ctx, reqs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rc := range rcs {
+		if want := uint64(before + 1 + i); rc.First != want || rc.Last != want {
+			t.Fatalf("receipt %d at %d-%d, want %d", i, rc.First, rc.Last, want)
+		}
+	}
+	if n := len(readAll(t, store)); n != before+len(reqs) {
+		t.Fatalf("%d events appended, want %d", n-before, len(reqs))
 	}
 }
