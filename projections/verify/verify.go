@@ -95,6 +95,23 @@ func Verify(ctx context.Context, alliance string, src Source, opts Options) (*Re
 		}
 	}
 
+	// The audit records are read while the events are checked: a large
+	// log's leaf hashes take a while to decode, and a checkpoint read
+	// before the events cannot cover events they lack.
+	type records struct {
+		cps []audit.CheckpointRecord
+		cos []audit.CosignatureRecord
+		err error
+	}
+	recs := make(chan records, 1)
+	go func() {
+		var rs records
+		if rs.cps, rs.err = src.Checkpoints(ctx); rs.err == nil {
+			rs.cos, rs.err = src.Cosignatures(ctx)
+		}
+		recs <- rs
+	}()
+
 	tree := audit.NewTree()
 	state := ledger.NewCheckState(alliance)
 	model := projections.NewModel(alliance)
@@ -230,10 +247,11 @@ func Verify(ctx context.Context, alliance string, src Source, opts Options) (*Re
 		}
 	}
 
-	cps, err := src.Checkpoints(ctx)
-	if err != nil {
-		return nil, err
+	got := <-recs
+	if got.err != nil {
+		return nil, got.err
 	}
+	cps, cos := got.cps, got.cos
 	r.Checkpoints = len(cps)
 	bySize := map[int64]string{}
 	for i, rec := range cps {
@@ -244,10 +262,6 @@ func Verify(ctx context.Context, alliance string, src Source, opts Options) (*Re
 		bySize[rec.Size] = rec.Note
 	}
 
-	cos, err := src.Cosignatures(ctx)
-	if err != nil {
-		return nil, err
-	}
 	r.Cosignatures = len(cos)
 	for _, rec := range cos {
 		if what := checkCosignature(ledgerV, bySize, rec); what != "" {
