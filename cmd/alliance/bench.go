@@ -276,16 +276,6 @@ func appendLoad(ctx context.Context, w *ledger.Writer, callers, n int, tag strin
 	return appendRequests(ctx, w, callers, reqs)
 }
 
-// appendLoadTo appends n contributions to the given alliance.
-func appendLoadTo(ctx context.Context, w *ledger.Writer, alliance string, callers, n int) (time.Duration, error) {
-	reqs := make([]ledger.Request, n)
-	for i := range reqs {
-		reqs[i] = benchContribution(alliance, i+1)
-		reqs[i].Alliance = alliance
-	}
-	return appendRequests(ctx, w, callers, reqs)
-}
-
 // appendRequests appends reqs with the given number of concurrent callers,
 // each waiting for its receipt, and returns the time it took.
 func appendRequests(ctx context.Context, w *ledger.Writer, callers int, reqs []ledger.Request) (time.Duration, error) {
