@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -175,45 +174,6 @@ func decodeEventSlow(data []byte) (*Event, error) {
 	}
 	e.Payload = p
 	return e, nil
-}
-
-// encodeEvent produces an event's canonical bytes from its envelope and its
-// encoded payload. It writes exactly what encoding/json would write for the
-// Event (a test holds it to that), without reflection: it runs for every
-// event on the writer's goroutine.
-func encodeEvent(e *Event, payload []byte) []byte {
-	e.Raw = payload
-	b := make([]byte, 0, 400+len(payload))
-	b = append(b, `{"id":`...)
-	b = appendJSONString(b, e.ID)
-	b = append(b, `,"seq":`...)
-	b = strconv.AppendUint(b, e.Seq, 10)
-	b = append(b, `,"type":`...)
-	b = appendJSONString(b, e.Type)
-	b = append(b, `,"v":`...)
-	b = strconv.AppendInt(b, int64(e.Version), 10)
-	b = append(b, `,"alliance":`...)
-	b = appendJSONString(b, e.Alliance)
-	b = append(b, `,"aggregate":`...)
-	b = appendJSONString(b, e.Aggregate)
-	b = append(b, `,"actor":`...)
-	b = appendJSONString(b, e.Actor)
-	b = append(b, `,"occurred_at":"`...)
-	b = e.OccurredAt.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","recorded_at":"`...)
-	b = e.RecordedAt.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, '"')
-	if e.IdempotencyKey != "" {
-		b = append(b, `,"idempotency_key":`...)
-		b = appendJSONString(b, e.IdempotencyKey)
-	}
-	if e.CommandDigest != "" {
-		b = append(b, `,"command_digest":`...)
-		b = appendJSONString(b, e.CommandDigest)
-	}
-	b = append(b, `,"payload":`...)
-	b = append(b, payload...)
-	return append(b, '}')
 }
 
 // marshal is json.Marshal without HTML escaping, so Chinese names and "<"

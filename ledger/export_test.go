@@ -27,17 +27,6 @@ func UnmarshalCommitSlow(data []byte) (*Commit, error) {
 // UnmarshalCommitFast is the fast path alone (framing, without checks).
 func UnmarshalCommitFast(data []byte) (*Commit, bool) { return unmarshalCommitFast(data) }
 
-// EncodeEvent is the reference encoding of an event: the envelope by
-// encodeEvent, the payload by marshal.
-func EncodeEvent(e *Event) ([]byte, error) {
-	p, err := marshal(e.Payload)
-	if err != nil {
-		return nil, err
-	}
-	cp := *e
-	return encodeEvent(&cp, p), nil
-}
-
 // MulRound, MulRoundSmall and MulRoundBig are quantity × unit valuation and
 // its two implementations.
 var (

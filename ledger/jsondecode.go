@@ -35,13 +35,13 @@ import (
 // events (Ratio is immutable). Keeping one string or the payload of an
 // event keeps those few hundred bytes alive; Raw is a copy of its own.
 
-// eventMembers are the envelope's members, in the order encodeEvent
+// eventMembers are the envelope's members, in the order appendEvent
 // writes them, each as `"name":`.
 var eventMembers = members("id", "seq", "type", "v", "alliance", "aggregate", "actor",
 	"occurred_at", "recorded_at", "idempotency_key", "command_digest", "payload")
 
 // decodeEventFast decodes an event in the writer's layout (see
-// encodeEvent): envelope members in their order, the payload last.
+// appendEvent): envelope members in their order, the payload last.
 // With share, Raw is a subslice of data rather than a copy of its own.
 func decodeEventFast(data []byte, share bool) (*Event, bool) {
 	r := jsonReader{b: data}

@@ -14,9 +14,9 @@ import (
 // version, alliance, actor, business time, idempotency key and digest, and
 // most of the payload. The caller's goroutine encodes those when the request
 // arrives (many callers, every core); the writer adds what only it knows
-// (the event id's position, the aggregate, the recording time, derived
-// payload fields) and copies the rest. TestWriterEncodingIsCanonical holds
-// the result to encodeEvent's.
+// (the position, the aggregate, the recording time, derived payload
+// fields) and copies the rest. TestWriterEncodingIsCanonical holds
+// the result to what encoding/json writes for the event.
 
 // encoded is the state-independent encoding of a request, made by newPending.
 type encoded struct {
@@ -118,8 +118,8 @@ func (r *Request) digestOf(cmds []encodedCommand) [32]byte {
 }
 
 // appendEvent encodes command i of the request as the event at seq, exactly
-// as encodeEvent would, and returns the event's bytes and where its payload
-// starts in them. payload is the decided payload; derived says decide
+// as encoding/json writes the Event (without HTML escaping), and returns the
+// event's bytes and where its payload starts in them. payload is the decided payload; derived says decide
 // filled in fields, so the caller's encoding of it is stale.
 func (x *encoded) appendEvent(i int, seq uint64, aggregate string, recorded []byte, payload Payload, derived bool) ([]byte, int, error) {
 	xc := &x.cmds[i]
