@@ -148,7 +148,7 @@ func (p *EntryCorrected) decide(s *State, c *decideContext) error {
 	if t == TypePayoutCommitted || t == TypePayoutAdjusted {
 		return invalid("payload.entry", "a payout cannot be corrected; reverse it and commit a new one")
 	}
-	typed, err := p.Corrected(t)
+	typed, err := Corrected(p, t)
 	if err != nil {
 		return err
 	}
@@ -157,6 +157,9 @@ func (p *EntryCorrected) decide(s *State, c *decideContext) error {
 	}
 	if err := s.checkCorrection(p.Entry, typed); err != nil {
 		return prefixed("payload.replacement", trimPayloadPrefix(err))
+	}
+	if c.check {
+		return nil // a stored correction is checked as it is; nothing is written
 	}
 	raw, err := marshal(typed)
 	if err != nil {
@@ -200,7 +203,7 @@ func (p *EntryCorrected) apply(s *State, _ *Event) {
 		c.Status = "recorded"
 		if r, ok := p.typed.(*ContributionRecorded); ok {
 			c.Counterparty = r.Counterparty
-		} else if r, err := p.Corrected(TypeContributionRecorded); err == nil {
+		} else if r, err := Corrected(p, TypeContributionRecorded); err == nil {
 			c.Counterparty = r.(*ContributionRecorded).Counterparty
 		}
 		s.setContribution(p.Entry, c)

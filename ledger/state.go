@@ -183,7 +183,7 @@ func (s *State) CheckValidated(e *Event) error {
 	}
 	m := s.mark()
 	payload := clonePayload(e.Payload)
-	if err := payload.decide(s, &decideContext{seq: e.Seq}); err != nil {
+	if err := payload.decide(s, &decideContext{seq: e.Seq, check: true}); err != nil {
 		s.rollback(m)
 		return err
 	}
@@ -389,4 +389,7 @@ type decideContext struct {
 	// derived is set by decide when it filled in fields, so the payload
 	// must be encoded again rather than reusing the caller's encoding.
 	derived bool
+	// check says the event is checked, not written: what decide derives
+	// for storing it is not needed.
+	check bool
 }
