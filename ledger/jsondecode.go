@@ -729,9 +729,6 @@ func parseUTC(s []byte) (time.Time, bool) {
 		s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}
-	year, ok1 := decimal(s[0:4])
-	month, ok2 := decimal(s[5:7])
-	day, ok3 := decimal(s[8:10])
 	hour, ok4 := decimal(s[11:13])
 	minute, ok5 := decimal(s[14:16])
 	sec, ok6 := decimal(s[17:19])
@@ -745,11 +742,39 @@ func parseUTC(s []byte) (time.Time, bool) {
 			nsec *= 10
 		}
 	}
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
-		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+	if !(ok4 && ok5 && ok6 && ok7) || hour > 23 || minute > 59 || sec > 59 {
 		return time.Time{}, false
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+	var midnight int64
+	// The slot is by month and day: a business time and a recording
+	// time, years apart, rarely share one.
+	slot := &days[(int(s[6])*10+int(s[8])*4+int(s[9]))%len(days)]
+	if d := slot.Load(); d != nil && string(d.text[:]) == string(s[:10]) {
+		midnight = d.unix
+	} else {
+		year, ok1 := decimal(s[0:4])
+		month, ok2 := decimal(s[5:7])
+		day, ok3 := decimal(s[8:10])
+		if !(ok1 && ok2 && ok3) || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
+			return time.Time{}, false
+		}
+		midnight = time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Unix()
+		d := &parsedDay{unix: midnight}
+		copy(d.text[:], s[:10])
+		slot.Store(d)
+	}
+	return time.Unix(midnight+int64(hour*3600+minute*60+sec), int64(nsec)).UTC(), true
+}
+
+// days are dates parseUTC read, with their midnights: the events of a log
+// follow one another within a day, and the calendar arithmetic of
+// time.Date is most of what reading a time costs. Only valid dates are
+// kept.
+var days [64]atomic.Pointer[parsedDay]
+
+type parsedDay struct {
+	text [10]byte // 2006-01-02
+	unix int64
 }
 
 // decimal parses s, digits only, at most nine of them.

@@ -72,3 +72,21 @@ func FuzzParseUTC(f *testing.F) {
 		}
 	})
 }
+
+// TestParseUTCAcrossDays reads times that share their date with the one
+// before (and those that do not) as time's own parser does.
+func TestParseUTCAcrossDays(t *testing.T) {
+	at := time.Date(2023, 12, 30, 22, 0, 0, 0, time.UTC)
+	for i := range 2000 {
+		at = at.Add(time.Duration(i%7)*37*time.Minute + time.Duration(i)*time.Nanosecond)
+		s := at.Format(time.RFC3339Nano)
+		got, ok := parseUTC([]byte(s))
+		if !ok || got != at {
+			t.Fatalf("parseUTC(%q) = %#v, %v; want %#v", s, got, ok, at)
+		}
+		// A bad date after a good one of the same day is still bad.
+		if _, ok := parseUTC([]byte(s[:11] + "24" + s[13:])); ok {
+			t.Fatalf("parseUTC accepts hour 24 in %q", s)
+		}
+	}
+}
