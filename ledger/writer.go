@@ -181,7 +181,7 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 // with the first bad one in order: before anything is queued.
 func validateAll(reqs []Request, now time.Time) error {
 	errs := make([]error, len(reqs))
-	parallelChunks(len(reqs), func(from, to int) bool {
+	parallelChunks(len(reqs), chunkOf(reqs), func(from, to int) bool {
 		for i := from; i < to; i++ {
 			if err := reqs[i].Validate(now); err != nil {
 				errs[i] = fmt.Errorf("request %d: %w", i, err)
@@ -201,6 +201,7 @@ func validateAll(reqs []Request, now time.Time) error {
 // order, while the first ones are already being appended: an import's
 // encoding overlaps its appends instead of preceding them.
 type encoding struct {
+	chunk int // requests per chunk
 	ps    []*pending
 	errs  []error
 	ready []chan struct{} // closed when chunk i is encoded
@@ -208,20 +209,34 @@ type encoding struct {
 	wg    sync.WaitGroup
 }
 
+// encodeChunk is about how many commands a chunk of requests holds: enough
+// to make handing out chunks cheap, few enough that the writer can start on
+// the first soon.
 const encodeChunk = 256
 
+// chunkOf is how many of reqs make a chunk of about encodeChunk commands:
+// 256 requests of one command, one of 200 (an import's).
+func chunkOf(reqs []Request) int {
+	cmds := 0
+	for i := range reqs {
+		cmds += len(reqs[i].Commands)
+	}
+	return max(1, encodeChunk*len(reqs)/max(cmds, 1))
+}
+
 func encodeAll(ctx context.Context, reqs []Request) *encoding {
-	n := (len(reqs) + encodeChunk - 1) / encodeChunk
-	e := &encoding{ps: make([]*pending, len(reqs)), errs: make([]error, len(reqs)), ready: make([]chan struct{}, n)}
+	size := chunkOf(reqs)
+	n := (len(reqs) + size - 1) / size
+	e := &encoding{chunk: size, ps: make([]*pending, len(reqs)), errs: make([]error, len(reqs)), ready: make([]chan struct{}, n)}
 	for i := range e.ready {
 		e.ready[i] = make(chan struct{})
 	}
 	e.wg.Go(func() {
-		parallelChunks(len(reqs), func(from, to int) bool {
+		parallelChunks(len(reqs), size, func(from, to int) bool {
 			for i := from; i < to; i++ {
 				e.ps[i], e.errs[i] = newPending(ctx, reqs[i])
 			}
-			close(e.ready[from/encodeChunk])
+			close(e.ready[from/size])
 			return !e.quit.Load()
 		})
 	})
@@ -232,7 +247,7 @@ func encodeAll(ctx context.Context, reqs []Request) *encoding {
 // all but impossible) comes after the requests before it were queued.
 func (e *encoding) get(ctx context.Context, i int) (*pending, error) {
 	select {
-	case <-e.ready[i/encodeChunk]:
+	case <-e.ready[i/e.chunk]:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -247,17 +262,17 @@ func (e *encoding) stop() {
 	e.wg.Wait()
 }
 
-// parallelChunks calls fn for consecutive ranges of encodeChunk indexes
+// parallelChunks calls fn for consecutive ranges of size indexes
 // below n, claimed in increasing order by GOMAXPROCS goroutines, until fn
 // returns false or the ranges run out.
-func parallelChunks(n int, fn func(from, to int) bool) {
+func parallelChunks(n, size int, fn func(from, to int) bool) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), (n+encodeChunk-1)/encodeChunk) {
+	for range min(runtime.GOMAXPROCS(0), (n+size-1)/size) {
 		wg.Go(func() {
 			for {
-				from := int(next.Add(encodeChunk)) - encodeChunk
-				if from >= n || !fn(from, min(from+encodeChunk, n)) {
+				from := int(next.Add(int64(size))) - size
+				if from >= n || !fn(from, min(from+size, n)) {
 					return
 				}
 			}
