@@ -71,6 +71,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if len(files) == 0 {
 		return errors.New("name the files to import (XLSX workbooks or CSV files)")
 	}
+	defer batchGC()()
 	start := time.Now()
 	rep := &importReport{Alliance: *alliance, Files: files, ByKind: map[string]int{}, DryRun: *dryRun, Errors: []importer.RowError{}}
 
