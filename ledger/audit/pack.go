@@ -224,28 +224,35 @@ func OpenPack(path string) (*Pack, error) {
 		return nil, fmt.Errorf("%s: pack format %d, this build reads %d", path, p.Manifest.Format, PackFormat)
 	}
 	p.Key = strings.TrimSpace(string(small[packKey]))
-	if p.cps, err = readLines[CheckpointRecord](small[packCheckpoints], packCheckpoints); err != nil {
+	if p.cps, err = readLines(small[packCheckpoints], packCheckpoints, decodeCheckpointRecord); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if p.cos, err = readLines[CosignatureRecord](small[packCosignatures], packCosignatures); err != nil {
+	if p.cos, err = readLines(small[packCosignatures], packCosignatures, unmarshal[CosignatureRecord]); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
 }
 
-func readLines[T any](b []byte, name string) ([]T, error) {
+// readLines decodes each non-blank line of b as a record.
+func readLines[T any](b []byte, name string, decode func([]byte) (T, error)) ([]T, error) {
 	var out []T
 	for i, line := range bytes.Split(b, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var r T
-		if err := json.Unmarshal(line, &r); err != nil {
+		r, err := decode(line)
+		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", name, i+1, err)
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+func unmarshal[T any](b []byte) (T, error) {
+	var r T
+	err := json.Unmarshal(b, &r)
+	return r, err
 }
 
 // walk calls fn with each file of the pack by base name; fn returns false

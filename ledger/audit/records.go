@@ -152,8 +152,8 @@ func (c *Checkpointer) LoadLatest(ctx context.Context) error {
 		if err != nil || b == nil {
 			return err
 		}
-		var r CheckpointRecord
-		if err := json.Unmarshal(b, &r); err != nil {
+		r, err := decodeCheckpointRecord(b)
+		if err != nil {
 			return fmt.Errorf("latest checkpoint record: %w", err)
 		}
 		c.latest = &r
