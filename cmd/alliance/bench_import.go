@@ -68,7 +68,8 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for _, f := range strings.Split(*formats, ",") {
+	timed := strings.Split(*formats, ",")
+	for _, f := range timed {
 		if f != "csv" && f != "xlsx" {
 			return fmt.Errorf("--formats: %q is not csv or xlsx", f)
 		}
@@ -134,7 +135,7 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 		rate           *float64
 		phases         *importPhases
 	}{{"csv", csvPath, &res.CSVRowsPerS, &res.CSVPhases}, {"xlsx", xlsxPath, &res.XLSXRowsPer, &res.XLSXPhases}} {
-		if !slices.Contains(strings.Split(*formats, ","), c.alliance) {
+		if !slices.Contains(timed, c.alliance) {
 			continue
 		}
 		var report bytes.Buffer
