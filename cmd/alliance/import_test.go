@@ -63,7 +63,9 @@ func foundImportAlliance(t *testing.T, data, alliance string) {
 func TestImportSignsCheckpoint(t *testing.T) {
 	data := t.TempDir()
 	foundImportAlliance(t, data, "big")
-	const n = 2345 // several chunks, several parse batches
+	// Several chunks and parse batches, and more events than one
+	// checkpoint record holds: one is signed while the rows are appended.
+	const n = audit.MaxLeavesPerRecord + 2345
 	file := importContributions(t, n, nil)
 	if out := cli(t, data, "import", "--alliance", "big", file); !strings.Contains(out, fmt.Sprintf("imported %d rows into big at positions 5-%d", n, n+4)) {
 		t.Fatalf("import: %s", out)
@@ -74,8 +76,14 @@ func TestImportSignsCheckpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(cli(t, data, "audit", "checkpoints", "--alliance", "big", "--json")), &cps); err != nil {
 		t.Fatal(err)
 	}
-	if len(cps) == 0 || cps[len(cps)-1].Size != n+4 {
-		t.Fatalf("checkpoints %+v, want the last of tree size %d", cps, n+4)
+	var sizes []int64
+	for _, cp := range cps {
+		sizes = append(sizes, cp.Size)
+	}
+	// The founding's checkpoint, one every MaxLeavesPerRecord events after
+	// it, and the last of the whole log.
+	if want := []int64{4, 4 + audit.MaxLeavesPerRecord, n + 4}; fmt.Sprint(sizes) != fmt.Sprint(want) {
+		t.Fatalf("checkpoints of sizes %v, want %v", sizes, want)
 	}
 	if out := cli(t, data, "verify", "--alliance", "big"); !strings.HasPrefix(out, fmt.Sprintf("ok  big: %d events", n+4)) {
 		t.Fatalf("verify: %s", out)
@@ -236,6 +244,62 @@ func TestImportChunksAsWholeFile(t *testing.T) {
 		}
 		if c.rep.Rows != len(rows) || len(c.errs) != len(rows) {
 			t.Fatalf("round %d: %d rows counted, %d checked (every one refused by an alliance never founded), want %d", round, c.rep.Rows, len(c.errs), len(rows))
+		}
+	}
+}
+
+// While the import appends, the tree signs a checkpoint at every
+// MaxLeavesPerRecord events, as the checkpoint after the import would on
+// its way; if another process signed one meanwhile, it signs nothing and
+// leaves the rest to the checkpoint after the import.
+func TestImportTreeSignsWhileAppending(t *testing.T) {
+	signer, _, _, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "ledger.key"), ledgerKeyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log [][]byte
+	for i := range 2*audit.MaxLeavesPerRecord + 1000 {
+		log = append(log, fmt.Appendf(nil, `{"seq":%d}`, i+1))
+	}
+	commit := func(first, last int) *ledger.Commit {
+		return &ledger.Commit{Alliance: "a", First: uint64(first), Events: log[first-1 : last]}
+	}
+	for _, other := range []bool{false, true} {
+		recs := memRecords{}
+		c := &audit.Checkpointer{Alliance: "a", Signer: signer, Records: recs, Every: 1,
+			Read: func(_ context.Context, from uint64, fn func(uint64, []byte) error) error {
+				if other {
+					// Another process signs once this one has read the latest.
+					recs.Append(context.Background(), "a", audit.KindCheckpoints, []byte(`{"size":4,"prev_size":0,"note":"x","leaf_hashes":"","signed_at":"2026-01-01T00:00:00Z"}`))
+				}
+				for seq := from; seq <= 4; seq++ {
+					if err := fn(seq, log[seq-1]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}
+		tr := &importTree{c: c, wake: make(chan struct{}, 1), done: make(chan error, 1)}
+		go tr.run(context.Background())
+		for first := 5; first <= len(log); first += 5000 {
+			tr.onCommit(commit(first, min(first+4999, len(log))))
+		}
+		if err := tr.stop(); err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int64
+		recs.Read(context.Background(), "a", audit.KindCheckpoints, func(b []byte) error {
+			var r audit.CheckpointRecord
+			json.Unmarshal(b, &r)
+			sizes = append(sizes, r.Size)
+			return nil
+		})
+		want := []int64{audit.MaxLeavesPerRecord, 2 * audit.MaxLeavesPerRecord}
+		if other {
+			want = []int64{4}
+		}
+		if fmt.Sprint(sizes) != fmt.Sprint(want) || tr.raced != other {
+			t.Errorf("another process signing: %v; records of sizes %v (want %v), raced %v", other, sizes, want, tr.raced)
 		}
 	}
 }

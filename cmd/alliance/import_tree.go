@@ -22,6 +22,9 @@ type importTree struct {
 	shut bool
 	wake chan struct{}
 	done chan error // the log's read, once the goroutine ends
+	// raced is set when signing during the import stopped: another
+	// process signed a checkpoint meanwhile, or a signature failed.
+	raced bool
 }
 
 // startImportTree returns a tree builder when a checkpoint will be due
@@ -86,12 +89,46 @@ func (t *importTree) run(ctx context.Context) {
 				tree.Append(ev)
 			}
 		}
+		if !gap && !t.raced && tree.Size()-latestSize(t.c) >= audit.MaxLeavesPerRecord {
+			t.signWhole(ctx)
+		}
 		if shut {
 			t.done <- nil
 			return
 		}
 		<-t.wake
 	}
+}
+
+// signWhole signs the whole records of MaxLeavesPerRecord events the tree
+// holds, as the checkpoint after the import would on its way: signed now,
+// they overlap the import's appends instead of following them. If another
+// process signed a checkpoint since this one read the latest, it leaves
+// the rest to the checkpoint after the import, which reads the latest
+// again.
+func (t *importTree) signWhole(ctx context.Context) {
+	mine := t.c.Latest()
+	if err := t.c.LoadLatest(ctx); err != nil || !sameRecord(mine, t.c.Latest()) {
+		t.raced = true
+		return
+	}
+	if _, err := t.c.SignWhole(ctx, time.Now()); err != nil {
+		t.raced = true
+	}
+}
+
+func sameRecord(a, b *audit.CheckpointRecord) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Size == b.Size && a.Note == b.Note
+}
+
+func latestSize(c *audit.Checkpointer) int64 {
+	if l := c.Latest(); l != nil {
+		return l.Size
+	}
+	return 0
 }
 
 // stop ends the goroutine and returns what its read of the log returned.

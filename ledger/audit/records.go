@@ -249,6 +249,23 @@ func (c *Checkpointer) Checkpoint(ctx context.Context, now time.Time) (*Checkpoi
 	return c.latest, true, nil
 }
 
+// SignWhole signs, without reading the log, a checkpoint at every
+// MaxLeavesPerRecord positions the tree holds past the latest checkpoint:
+// the records Checkpoint would sign on its way to the tree's size, signed
+// while the tree grows. A large import calls it as its commits are stored,
+// so that the checkpoint after it has one record left to sign rather than
+// one per MaxLeavesPerRecord events. It returns how many it signed.
+func (c *Checkpointer) SignWhole(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	for c.tree != nil && c.tree.Size()-c.latestSize() >= MaxLeavesPerRecord {
+		if err := c.sign(ctx, c.latestSize()+MaxLeavesPerRecord, now); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 func (c *Checkpointer) sign(ctx context.Context, size int64, now time.Time) error {
 	root, err := c.tree.Root(size)
 	if err != nil {

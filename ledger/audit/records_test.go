@@ -137,3 +137,82 @@ func TestCheckpointer(t *testing.T) {
 		t.Error("signed again with nothing new")
 	}
 }
+
+// TestSignWhole: records signed while the tree grows (as an import's
+// commits are stored) are those a checkpoint signed afterwards would have
+// signed on its way: the same sizes, leaf hashes and roots.
+func TestSignWhole(t *testing.T) {
+	ctx := context.Background()
+	var log [][]byte
+	read := func(_ context.Context, from uint64, fn func(uint64, []byte) error) error {
+		for seq := from; seq <= uint64(len(log)); seq++ {
+			if err := fn(seq, log[seq-1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	signer, _, _, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "k"), "alliance-ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		log = append(log, fmt.Appendf(nil, `{"seq":%d}`, i+1))
+	}
+	early, late := &memRecords{}, &memRecords{}
+	ce := &audit.Checkpointer{Alliance: "a", Signer: signer, Read: read, Records: early, Every: 100}
+	cl := &audit.Checkpointer{Alliance: "a", Signer: signer, Read: read, Records: late, Every: 100}
+	for _, c := range []*audit.Checkpointer{ce, cl} {
+		if _, _, err := c.Checkpoint(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The log grows in commits of 5000 events; the early checkpointer's
+	// tree is given each commit as it is stored and signs whole records.
+	var signedEarly []int
+	for range 8 {
+		for range 5000 {
+			log = append(log, fmt.Appendf(nil, `{"seq":%d}`, len(log)+1))
+			ce.Tree().Append(log[len(log)-1])
+		}
+		n, err := ce.SignWhole(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signedEarly = append(signedEarly, n)
+		if ce.Tree().Size()-ce.Latest().Size >= audit.MaxLeavesPerRecord {
+			t.Fatalf("tree of %d events left %d unsigned after SignWhole", ce.Tree().Size(), ce.Tree().Size()-ce.Latest().Size)
+		}
+	}
+	if fmt.Sprint(signedEarly) != "[0 0 0 1 0 0 1 0]" {
+		t.Errorf("records signed after each commit: %v", signedEarly)
+	}
+	for _, c := range []*audit.Checkpointer{ce, cl} {
+		if _, _, err := c.Checkpoint(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := audit.ReadCheckpoints(ctx, early, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := audit.ReadCheckpoints(ctx, late, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e) != 4 || len(e) != len(l) {
+		t.Fatalf("%d records signed early, %d late; want 4 each", len(e), len(l))
+	}
+	for i := range e {
+		// One signer, one tree: the signed notes are the same bytes.
+		if e[i].Size != l[i].Size || e[i].PrevSize != l[i].PrevSize || e[i].Note != l[i].Note || string(e[i].Leaves) != string(l[i].Leaves) {
+			t.Errorf("record %d: signed early %d after %d, late %d after %d, or their notes or leaves differ", i, e[i].Size, e[i].PrevSize, l[i].Size, l[i].PrevSize)
+		}
+	}
+	// A checkpointer with no tree yet signs nothing.
+	fresh := &audit.Checkpointer{Alliance: "a", Signer: signer, Read: read, Records: &memRecords{}}
+	if n, err := fresh.SignWhole(ctx, now); n != 0 || err != nil {
+		t.Errorf("SignWhole without a tree: %d, %v", n, err)
+	}
+}
