@@ -16,6 +16,11 @@ type Commit struct {
 	Alliance string   // alliance id
 	First    uint64   // position of Events[0]
 	Events   [][]byte // canonical event bytes, in position order
+
+	// wire is the commit as MarshalCommit writes it, when the writer built
+	// it while deciding: the events are laid out in it, so publishing a
+	// commit of a megabyte does not copy it once more.
+	wire []byte
 }
 
 // Last is the position of the commit's last event.
@@ -32,15 +37,15 @@ func (c *Commit) Size() int {
 
 // MarshalCommit encodes a commit. The event bytes are copied verbatim, so
 // what a reader decodes is exactly what the writer hashed.
+//
+// A commit the writer built comes with its encoding, which is returned
+// as it is if the commit still matches it: the same header, and every
+// event the very bytes laid out in it.
 func MarshalCommit(c *Commit) []byte {
-	b := make([]byte, 0, c.Size())
-	b = append(b, `{"commit":`...)
-	b = strconv.AppendQuote(b, c.ID)
-	b = append(b, `,"alliance":`...)
-	b = strconv.AppendQuote(b, c.Alliance)
-	b = append(b, `,"first":`...)
-	b = strconv.AppendUint(b, c.First, 10)
-	b = append(b, `,"events":[`...)
+	if c.wire != nil && c.wireMatches() {
+		return c.wire
+	}
+	b := appendCommitHead(make([]byte, 0, c.Size()), c)
 	for i, e := range c.Events {
 		if i > 0 {
 			b = append(b, ',')
@@ -49,6 +54,42 @@ func MarshalCommit(c *Commit) []byte {
 	}
 	b = append(b, "]}"...)
 	return b
+}
+
+// appendCommitHead appends what MarshalCommit writes before the events.
+func appendCommitHead(b []byte, c *Commit) []byte {
+	b = append(b, `{"commit":`...)
+	b = strconv.AppendQuote(b, c.ID)
+	b = append(b, `,"alliance":`...)
+	b = strconv.AppendQuote(b, c.Alliance)
+	b = append(b, `,"first":`...)
+	b = strconv.AppendUint(b, c.First, 10)
+	return append(b, `,"events":[`...)
+}
+
+// wireMatches reports whether c.wire is what MarshalCommit would write for
+// c: its header is c's, and each event is a slice of it, in place.
+func (c *Commit) wireMatches() bool {
+	var head [160]byte
+	h := appendCommitHead(head[:0], c)
+	w := c.wire
+	if len(w) < len(h)+2 || !bytes.Equal(w[:len(h)], h) || string(w[len(w)-2:]) != "]}" {
+		return false
+	}
+	pos := len(h)
+	for i, e := range c.Events {
+		if i > 0 {
+			if pos >= len(w) || w[pos] != ',' {
+				return false
+			}
+			pos++
+		}
+		if len(e) == 0 || pos+len(e) > len(w) || &e[0] != &w[pos] {
+			return false
+		}
+		pos += len(e)
+	}
+	return pos == len(w)-2
 }
 
 // ValidAllianceID reports whether id can name an alliance (and its stream):

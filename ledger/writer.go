@@ -520,7 +520,16 @@ func (aw *allianceWriter) seal() {
 			p.recordedAt = b.recordedAt
 		}
 	}
-	f := &inflight{commit: b.commit, accepted: b.accepted, recordedAt: b.recordedAt, mark: b.mark}
+	// The events are in the commit's encoding, in order, a comma apart;
+	// those appended before the buffer last grew are pointed at it.
+	c := b.commit
+	c.wire = append(b.wire, "]}"...)
+	pos := b.head
+	for i, e := range c.Events {
+		c.Events[i] = c.wire[pos : pos+len(e) : pos+len(e)]
+		pos += len(e) + 1
+	}
+	f := &inflight{commit: c, accepted: b.accepted, recordedAt: b.recordedAt, mark: b.mark}
 	if len(b.commit.Events) == 0 {
 		// Only retries of requests whose commit is now durable.
 		f.replyAll(aw.id)
@@ -706,6 +715,10 @@ type building struct {
 	recordedAt time.Time
 	// recordedText is recordedAt as every event of the commit stores it.
 	recordedText []byte
+	// wire is the commit as MarshalCommit writes it, but for the closing
+	// "]}": the events are decided straight into it, after its head.
+	wire []byte
+	head int
 }
 
 func (aw *allianceWriter) open() *building {
@@ -715,8 +728,20 @@ func (aw *allianceWriter) open() *building {
 		now = s.lastRecordedAt // recorded time never goes backwards in a log
 	}
 	c := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
-	return &building{commit: c, size: c.Size(), mark: s.mark(), recordedAt: now,
+	b := &building{commit: c, size: c.Size(), mark: s.mark(), recordedAt: now,
 		recordedText: now.AppendFormat(nil, time.RFC3339Nano)}
+	// Room for the requests waiting, up to a full commit: a commit of a
+	// megabyte is laid out once, not grown by doubling.
+	room := b.size + 2
+	for _, p := range aw.carry {
+		if room >= aw.w.opts.MaxCommitBytes {
+			break
+		}
+		room += p.size(len(b.recordedText))
+	}
+	b.wire = appendCommitHead(make([]byte, 0, min(room, aw.w.opts.MaxCommitBytes+64<<10)), c)
+	b.head = len(b.wire)
+	return b
 }
 
 // add decides one request into the open commit. It answers rejected
@@ -751,10 +776,11 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 			return true
 		}
 	}
-	m := s.mark()
+	m, wm := s.mark(), len(b.wire)
 	events, err := aw.decideRequest(p, b)
 	if err != nil {
 		s.rollback(m)
+		b.wire = b.wire[:wm]
 		p.reply(Receipt{}, err)
 		return true
 	}
@@ -764,6 +790,7 @@ func (aw *allianceWriter) add(b *building, p *pending) bool {
 	}
 	if len(b.commit.Events)+len(events) > aw.w.opts.MaxCommitEvents || b.size+n > aw.w.opts.MaxCommitBytes {
 		s.rollback(m)
+		b.wire = b.wire[:wm]
 		if len(b.commit.Events) == 0 {
 			p.reply(Receipt{}, invalid("commands", "the request's %d events (%d bytes) exceed one commit (%d events, %d bytes)", len(events), n, aw.w.opts.MaxCommitEvents, aw.w.opts.MaxCommitBytes))
 			return true
@@ -801,7 +828,9 @@ func (aw *allianceWriter) undurable(key string) *pending {
 }
 
 // decideRequest validates one request's commands against the state and
-// returns their encoded events, applied to the state (journaled).
+// returns their encoded events, applied to the state (journaled). The
+// events are appended to the open commit's encoding; the caller cuts it
+// back if the request is refused or does not fit.
 func (aw *allianceWriter) decideRequest(p *pending, b *building) ([][]byte, error) {
 	s := aw.state
 	now := b.recordedAt
@@ -830,13 +859,20 @@ func (aw *allianceWriter) decideRequest(p *pending, b *building) ([][]byte, erro
 			IdempotencyKey: p.req.IdempotencyKey, CommandDigest: p.digest,
 			Payload: payload,
 		}
-		data, start, err := p.appendEvent(i, seq, e.Aggregate, b.recordedText, payload, dc.derived)
+		if len(b.commit.Events)+len(events) > 0 {
+			b.wire = append(b.wire, ',')
+		}
+		from := len(b.wire)
+		wire, start, err := p.appendEvent(b.wire, i, seq, e.Aggregate, b.recordedText, payload, dc.derived)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", c.Type, err)
 		}
-		e.Raw = data[start : len(data)-1]
+		b.wire = wire
+		e.Raw = wire[start : len(wire)-1]
 		s.applyEvent(e)
-		events = append(events, data)
+		// If the buffer grows, the events before stay valid where they
+		// were; seal points them into the final buffer.
+		events = append(events, wire[from:len(wire):len(wire)])
 	}
 	if err := s.checkInvariants(); err != nil {
 		return nil, err

@@ -90,6 +90,17 @@ func encodeRequest(req *Request) (encoded, error) {
 	return x, nil
 }
 
+// size is about how many bytes the request's events take encoded, so
+// that the writer can make room for a commit's at once.
+func (x *encoded) size(recorded int) int {
+	n := 0
+	for i := range x.cmds {
+		xc := &x.cmds[i]
+		n += 96 + len(xc.id) + len(xc.head) + len(x.actor) + 2*recorded + len(x.tail) + len(xc.payload)
+	}
+	return n
+}
+
 // zeroTime is how the digest writes a command without a business time.
 var zeroTime = time.Time{}.AppendFormat(nil, time.RFC3339Nano)
 
@@ -117,14 +128,14 @@ func (r *Request) digestOf(cmds []encodedCommand) [32]byte {
 	return sum
 }
 
-// appendEvent encodes command i of the request as the event at seq, exactly
-// as encoding/json writes the Event (without HTML escaping), and returns the
-// event's bytes and where its payload starts in them. payload is the decided payload; derived says decide
-// filled in fields, so the caller's encoding of it is stale.
-func (x *encoded) appendEvent(i int, seq uint64, aggregate string, recorded []byte, payload Payload, derived bool) ([]byte, int, error) {
+// appendEvent appends to b command i of the request encoded as the event at
+// seq, exactly as encoding/json writes the Event (without HTML escaping),
+// and returns the result and where the event's payload starts in it.
+// payload is the decided payload; derived says decide filled in fields, so
+// the caller's encoding of it is stale.
+func (x *encoded) appendEvent(b []byte, i int, seq uint64, aggregate string, recorded []byte, payload Payload, derived bool) ([]byte, int, error) {
 	xc := &x.cmds[i]
 	raw := xc.payload
-	b := make([]byte, 0, 160+len(xc.id)+len(xc.head)+len(aggregate)+len(x.actor)+2*len(recorded)+len(x.tail)+len(raw)+64)
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, xc.id)
 	b = append(b, `,"seq":`...)

@@ -3,6 +3,10 @@ package ledger_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,5 +96,91 @@ func TestWriterEncodingIsCanonical(t *testing.T) {
 	}
 	if len(types) < 20 {
 		t.Errorf("only %d event types covered", len(types))
+	}
+}
+
+// wireStore checks each commit the writer hands it: its encoding, laid out
+// while the writer decided, is what MarshalCommit writes for the commit's
+// events from scratch, and is not copied again; a commit whose events were
+// changed after is encoded from scratch.
+type wireStore struct {
+	ledger.Store
+	t       *testing.T
+	delay   time.Duration
+	commits atomic.Int64
+}
+
+func (s *wireStore) Append(ctx context.Context, c *ledger.Commit) error {
+	got := ledger.MarshalCommit(c)
+	want := ledger.MarshalCommit(&ledger.Commit{ID: c.ID, Alliance: c.Alliance, First: c.First, Events: c.Events})
+	if !bytes.Equal(got, want) {
+		s.t.Errorf("commit %s at %d: the writer's encoding differs from MarshalCommit's:\n%s\n%s", c.ID, c.First, got, want)
+	}
+	if again := ledger.MarshalCommit(c); &again[0] != &got[0] {
+		s.t.Errorf("commit %s at %d: encoded again instead of taken as built", c.ID, c.First)
+	}
+	if len(c.Events) > 1 {
+		changed := *c
+		changed.Events = append([][]byte{[]byte(`{"changed":true}`)}, c.Events[1:]...)
+		want := ledger.MarshalCommit(&ledger.Commit{ID: c.ID, Alliance: c.Alliance, First: c.First, Events: changed.Events})
+		if got := ledger.MarshalCommit(&changed); !bytes.Equal(got, want) {
+			s.t.Errorf("commit %s with its first event replaced: encoded as built", c.ID)
+		}
+	}
+	s.commits.Add(1)
+	time.Sleep(s.delay) // requests arrive one by one while a commit is written
+	return s.Store.Append(ctx, c)
+}
+
+// The writer lays out each commit's encoding as it decides: requests
+// refused half-way or that do not fit are cut out of it, and a commit
+// that takes more than there was room for when it was opened grows.
+func TestWriterBuildsCommitEncoding(t *testing.T) {
+	mem := memstore.New()
+	ws := &wireStore{Store: mem, t: t, delay: 2 * time.Millisecond}
+	w := ledger.NewWriter(ws, ledger.WriterOptions{Now: func() time.Time { return testNow }, MaxCommitEvents: 40})
+	defer w.Close()
+	ctx := context.Background()
+	for _, r := range history() {
+		if _, err := w.Append(ctx, r); err != nil {
+			t.Fatalf("%s: %v", r.IdempotencyKey, err)
+		}
+	}
+	var wg sync.WaitGroup
+	var ok, refused atomic.Int64
+	for i := range 300 {
+		wg.Go(func() {
+			cmds := []ledger.Command{}
+			for j := range 1 + i%7 {
+				cmds = append(cmds, cmd(19, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(int64(1 + j)), Description: fmt.Sprintf("请求 %d 第 %d 项", i, j)}))
+			}
+			if i%5 == 0 { // refused at its last command, after the others were laid out
+				cmds = append(cmds, cmd(19, &ledger.ContributionRecorded{Member: "M99", Kind: "cash", Value: cny(1)}))
+			}
+			if _, err := w.Append(ctx, req(fmt.Sprintf("w%d", i), cmds...)); err != nil {
+				if !errors.Is(err, ledger.ErrNotFound) {
+					t.Errorf("request %d: %v", i, err)
+				}
+				refused.Add(1)
+				return
+			}
+			ok.Add(1)
+		})
+		// Most commits are opened with room for the requests waiting, then
+		// take more that arrive while the one before is written.
+		time.Sleep(100 * time.Microsecond)
+	}
+	wg.Wait()
+	if ok.Load() != 240 || refused.Load() != 60 {
+		t.Errorf("%d appended, %d refused; want 240 and 60", ok.Load(), refused.Load())
+	}
+	if ws.commits.Load() < 20 {
+		t.Errorf("only %d commits: the requests did not queue into shared commits", ws.commits.Load())
+	}
+	// What was stored decodes, in order, position by position.
+	for i, st := range readAll(t, mem) {
+		if _, err := ledger.DecodeEvent(st.Data); err != nil || st.Seq != uint64(i+1) {
+			t.Fatalf("position %d: %v", i+1, err)
+		}
 	}
 }
