@@ -374,6 +374,7 @@ type allianceWriter struct {
 	// for that commit, not be told it is recorded before it is durable.
 	durable uint64
 	full    bool // the open commit has no room for the next request
+	decided int  // events decided since the writer last yielded
 	publish chan *inflight
 	results chan *inflight
 }
@@ -496,8 +497,17 @@ func (aw *allianceWriter) addAll() {
 			aw.full = true
 			return
 		}
+		aw.decided += len(aw.carry[0].req.Commands)
 		aw.carry[0] = nil
 		aw.carry = aw.carry[1:]
+		if aw.decided >= yieldEvery && len(aw.flight) > 0 {
+			// Deciding a long run of requests keeps a core busy; the
+			// commit in flight needs the publisher and the server's
+			// goroutines to run now and then, or it waits in the run
+			// queue for a time slice to end while the writer decides.
+			aw.decided = 0
+			runtime.Gosched()
+		}
 	}
 	if aw.building != nil && len(aw.building.commit.Events) == 0 && len(aw.building.accepted) == 0 {
 		// Every request was rejected: open a fresh commit (with a fresh
@@ -577,6 +587,10 @@ func (aw *allianceWriter) drain() {
 		}
 	}
 }
+
+// yieldEvery is how many events the writer decides, while a commit is in
+// flight, before it lets other goroutines run.
+const yieldEvery = 256
 
 // maxConflictRetries bounds how often one request is retried after other
 // writers moved the log on.
@@ -730,16 +744,19 @@ func (aw *allianceWriter) open() *building {
 	c := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
 	b := &building{commit: c, size: c.Size(), mark: s.mark(), recordedAt: now,
 		recordedText: now.AppendFormat(nil, time.RFC3339Nano)}
-	// Room for the requests waiting, up to a full commit: a commit of a
-	// megabyte is laid out once, not grown by doubling.
-	room := b.size + 2
+	// Room for the requests waiting, up to a full commit and the largest
+	// of them, which may be decided into it before it turns out not to
+	// fit: a commit of a megabyte is laid out once, not grown by doubling.
+	room, most := b.size+2, 0
 	for _, p := range aw.carry {
 		if room >= aw.w.opts.MaxCommitBytes {
 			break
 		}
-		room += p.size(len(b.recordedText))
+		n := p.size(len(b.recordedText))
+		room += n
+		most = max(most, n)
 	}
-	b.wire = appendCommitHead(make([]byte, 0, min(room, aw.w.opts.MaxCommitBytes+64<<10)), c)
+	b.wire = appendCommitHead(make([]byte, 0, min(room, aw.w.opts.MaxCommitBytes+most)), c)
 	b.head = len(b.wire)
 	return b
 }

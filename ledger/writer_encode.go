@@ -90,13 +90,25 @@ func encodeRequest(req *Request) (encoded, error) {
 	return x, nil
 }
 
-// size is about how many bytes the request's events take encoded, so
-// that the writer can make room for a commit's at once.
+// size is how many bytes the request's events take at most encoded (and
+// a comma each), given the length of the recording time, as far as the
+// state-independent parts tell, so that the writer can make room for a
+// commit's events at once. The position, aggregate and business time are
+// taken at their longest; a contribution's derived value and counterparty
+// are allowed for. A payload that decide rewrites otherwise may come out
+// longer: the commit's buffer then grows.
 func (x *encoded) size(recorded int) int {
+	const fixed = len(`{"id":"","seq":`) + 20 + // position
+		100 + // aggregate, quoted
+		len(`,"occurred_at":"","recorded_at":""}`) + 35 + // business time
+		1 // comma
 	n := 0
 	for i := range x.cmds {
 		xc := &x.cmds[i]
-		n += 96 + len(xc.id) + len(xc.head) + len(x.actor) + 2*recorded + len(x.tail) + len(xc.payload)
+		n += fixed + len(xc.id) + len(xc.head) + len(x.actor) + recorded + len(x.tail) + len(xc.payload)
+		if xc.derived != [2]int{} {
+			n += len(`,"value":{"amount":,"currency":""},"counterparty":""`) + 20 + 3 + 64
+		}
 	}
 	return n
 }
