@@ -756,7 +756,7 @@ func (aw *allianceWriter) open() *building {
 		room += n
 		most = max(most, n)
 	}
-	b.wire = appendCommitHead(make([]byte, 0, min(room, aw.w.opts.MaxCommitBytes+most)), c)
+	b.wire = appendCommitHead(make([]byte, 0, min(room, aw.w.opts.MaxCommitBytes)+most), c)
 	b.head = len(b.wire)
 	return b
 }
