@@ -587,3 +587,35 @@ func TestDirectoryLocked(t *testing.T) {
 		t.Errorf("err = %v, want it to name the process holding the directory", err)
 	}
 }
+
+// A read from past the end of the log (a catch-up with nothing new) is
+// answered from the store's own tail without searching the stream; once
+// another store appended, or a message was published by hand, the stream
+// is read as always and the new events are found.
+func TestReadPastTheEnd(t *testing.T) {
+	e := startServer(t, t.TempDir())
+	s1, nc := newStore(t, e, natsstore.Options{})
+	s2, _ := newStore(t, e, natsstore.Options{})
+	id := ledgertest.NewAllianceID()
+	c1, c2 := ledgertest.NewCommit(id, 1, 3), ledgertest.NewCommit(id, 4, 2)
+	appendOK(t, s1, c1)
+	appendOK(t, s1, c2)
+	for _, from := range []uint64{6, 7, 100} {
+		if got := readAll(t, s1, id, from); len(got) != 0 {
+			t.Errorf("read from %d of a log of 5: %d events", from, len(got))
+		}
+	}
+	diff(t, "read from 5", ledgertest.Stored(c2)[1:], readAll(t, s1, id, 5))
+
+	c3 := ledgertest.NewCommit(id, 6, 2)
+	appendOK(t, s2, c3)
+	diff(t, "s1 reads what s2 appended", ledgertest.Stored(c3), readAll(t, s1, id, 6))
+
+	// A message published by hand after the last commit: the stream's
+	// last message is no longer the tail's, and the read still ends well.
+	publishRaw(t, nc, natsstore.Subject(id), []byte("not a commit"), nil)
+	if got := readAll(t, s1, id, 8); len(got) != 0 {
+		t.Errorf("read from 8 after a stray message: %d events", len(got))
+	}
+	diff(t, "s1 reads from 7 after a stray message", ledgertest.Stored(c3)[1:], readAll(t, s1, id, 7))
+}

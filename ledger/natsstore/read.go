@@ -43,6 +43,9 @@ func (s *Store) read(ctx context.Context, id string, from uint64, follow bool, f
 	if !follow && last < first {
 		return nil // empty stream
 	}
+	if !follow && from > 1 && a.endsBefore(from, last) {
+		return nil // a catch-up with nothing new: no seek, no consumer
+	}
 	start, next := first, uint64(1)
 	if from > 1 && last >= first {
 		if start, next, err = s.seek(ctx, id, st, from, first, last); err != nil {

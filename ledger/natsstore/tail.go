@@ -20,6 +20,19 @@ type tail struct {
 	next    uint64
 }
 
+// endsBefore reports whether the alliance's log, as a stream whose last
+// message is at last holds it, ends before position from: the cached tail
+// says so when it was read from the stream or moved on by this store's
+// own appends, and last is still its message. It does not wait for an
+// append in progress (the caller then reads the stream to find out).
+func (a *alliance) endsBefore(from, last uint64) bool {
+	if !a.mu.TryLock() {
+		return false
+	}
+	defer a.mu.Unlock()
+	return a.tailOK && a.tail.lastSeq == last && from >= a.tail.next
+}
+
 // decode returns the commit a stream message holds, or why it holds none.
 // It does not check that the commit's First fits its place in the log.
 func decode(id string, hdr nats.Header, data []byte) (*ledger.Commit, string) {
