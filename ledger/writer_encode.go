@@ -33,6 +33,7 @@ type encodedCommand struct {
 	// counterparty) are in payload; zero for other payloads.
 	derived [2]int
 	id      string // the event's id
+	open    []byte // `{"id":I,"seq":`
 	head    []byte // `,"type":T,"v":N,"alliance":A,"aggregate":`
 	time    []byte // the business time as stored, nil if none was given
 }
@@ -41,7 +42,7 @@ func encodeRequest(req *Request) (encoded, error) {
 	x := encoded{cmds: make([]encodedCommand, len(req.Commands))}
 	// The small pieces share one buffer: a subslice stays valid even if a
 	// later append moves the buffer.
-	buf := make([]byte, 0, 160+len(req.Actor)+len(req.IdempotencyKey)+len(req.Commands)*(100+len(req.Alliance)))
+	buf := make([]byte, 0, 160+len(req.Actor)+len(req.IdempotencyKey)+len(req.Commands)*(150+len(req.Alliance)))
 	piece := func(from int) []byte { return buf[from:len(buf):len(buf)] }
 	for i := range req.Commands {
 		c, xc := &req.Commands[i], &x.cmds[i]
@@ -57,6 +58,11 @@ func encodeRequest(req *Request) (encoded, error) {
 		}
 		xc.id = newID()
 		from := len(buf)
+		buf = append(buf, `{"id":`...)
+		buf = appendJSONString(buf, xc.id)
+		buf = append(buf, `,"seq":`...)
+		xc.open = piece(from)
+		from = len(buf)
 		buf = append(buf, `,"type":`...)
 		buf = appendJSONString(buf, c.Type)
 		buf = append(buf, `,"v":`...)
@@ -98,14 +104,14 @@ func encodeRequest(req *Request) (encoded, error) {
 // are allowed for. A payload that decide rewrites otherwise may come out
 // longer: the commit's buffer then grows.
 func (x *encoded) size(recorded int) int {
-	const fixed = len(`{"id":"","seq":`) + 20 + // position
+	const fixed = 20 + // position
 		100 + // aggregate, quoted
 		len(`,"occurred_at":"","recorded_at":""}`) + 35 + // business time
 		1 // comma
 	n := 0
 	for i := range x.cmds {
 		xc := &x.cmds[i]
-		n += fixed + len(xc.id) + len(xc.head) + len(x.actor) + recorded + len(x.tail) + len(xc.payload)
+		n += fixed + len(xc.open) + len(xc.head) + len(x.actor) + recorded + len(x.tail) + len(xc.payload)
 		if xc.derived != [2]int{} {
 			n += len(`,"value":{"amount":,"currency":""},"counterparty":""`) + 20 + 3 + 64
 		}
@@ -148,9 +154,7 @@ func (r *Request) digestOf(cmds []encodedCommand) [32]byte {
 func (x *encoded) appendEvent(b []byte, i int, seq uint64, aggregate string, recorded []byte, payload Payload, derived bool) ([]byte, int, error) {
 	xc := &x.cmds[i]
 	raw := xc.payload
-	b = append(b, `{"id":`...)
-	b = appendJSONString(b, xc.id)
-	b = append(b, `,"seq":`...)
+	b = append(b, xc.open...)
 	b = strconv.AppendUint(b, seq, 10)
 	b = append(b, xc.head...)
 	b = appendJSONString(b, aggregate)
