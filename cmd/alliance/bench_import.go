@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -24,13 +25,24 @@ import (
 
 type importBench struct {
 	Rows        int     `json:"rows"`
-	CSVRowsPerS float64 `json:"csv_rows_per_s"`  // parse, validate, durable append
+	Runs        int     `json:"runs"`            // imports of each file, each into an alliance of its own
+	CSVRowsPerS float64 `json:"csv_rows_per_s"`  // parse, validate, durable append (the median run)
 	XLSXRowsPer float64 `json:"xlsx_rows_per_s"` // the same from a workbook
-	CSVBytes    int     `json:"csv_bytes"`
-	XLSXBytes   int     `json:"xlsx_bytes"`
-	CPUs        int     `json:"cpus"`
-	GoVersion   string  `json:"go_version"`
-	// Where each import's time went, as its --json report tells it.
+	// The slowest and fastest runs.
+	CSVMin  float64 `json:"csv_rows_per_s_min"`
+	CSVMax  float64 `json:"csv_rows_per_s_max"`
+	XLSXMin float64 `json:"xlsx_rows_per_s_min"`
+	XLSXMax float64 `json:"xlsx_rows_per_s_max"`
+
+	// Appended counts the rows all the runs appended: each run's rows
+	// once, or a run was not the import it claims to time.
+	Appended int `json:"appended"`
+
+	CSVBytes  int    `json:"csv_bytes"`
+	XLSXBytes int    `json:"xlsx_bytes"`
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"go_version"`
+	// Where the median run's time went, as its --json report tells it.
 	CSVPhases  importPhases `json:"csv_phases"`
 	XLSXPhases importPhases `json:"xlsx_phases"`
 }
@@ -39,10 +51,11 @@ type importBench struct {
 // elapsed time is opening the store, reading the alliance's log and
 // signing the checkpoint.
 type importPhases struct {
-	ParseS  float64 `json:"parse_s"`
-	CheckS  float64 `json:"check_s"`
-	AppendS float64 `json:"append_s"`
-	Elapsed float64 `json:"elapsed_s"`
+	Appended int     `json:"appended"`
+	ParseS   float64 `json:"parse_s"`
+	CheckS   float64 `json:"check_s"`
+	AppendS  float64 `json:"append_s"`
+	Elapsed  float64 `json:"elapsed_s"`
 }
 
 // benchRows are contribution rows of the bench alliance's members.
@@ -62,11 +75,15 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("bench import", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	n := fs.Int("rows", 100_000, "contribution rows in each file")
+	runs := fs.Int("runs", 1, "imports of each file (each into an alliance of its own); the median is reported")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed imports to this file")
 	formats := fs.String("formats", "csv,xlsx", "which imports to time, comma-separated (a profile of one alone is easier to read)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *runs < 1 {
+		return fmt.Errorf("--runs %d: at least one", *runs)
 	}
 	timed := strings.Split(*formats, ",")
 	for _, f := range timed {
@@ -92,7 +109,7 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 	if err := writeBenchWorkbook(xlsxPath, rows); err != nil {
 		return err
 	}
-	res := &importBench{Rows: *n, CSVBytes: cb.Len(), CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	res := &importBench{Rows: *n, Runs: *runs, CSVBytes: cb.Len(), CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
 	if fi, err := os.Stat(xlsxPath); err == nil {
 		res.XLSXBytes = int(fi.Size())
 	}
@@ -110,11 +127,14 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 	st, err := natsstore.New(nc, natsstore.Options{})
 	if err == nil {
 		w := ledger.NewWriter(st, ledger.WriterOptions{})
-		for _, id := range []string{"csv", "xlsx"} {
-			setup := benchSetup()
-			setup.Alliance = id
-			if _, err = w.Append(ctx, setup); err != nil {
-				break
+	found:
+		for _, f := range []string{"csv", "xlsx"} {
+			for r := range *runs {
+				setup := benchSetup()
+				setup.Alliance = benchImportAlliance(f, r)
+				if _, err = w.Append(ctx, setup); err != nil {
+					break found
+				}
 			}
 		}
 		w.Close()
@@ -130,36 +150,59 @@ func runBenchImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer stop()
+	type run struct {
+		rate   float64
+		phases importPhases
+	}
 	for _, c := range []struct {
-		alliance, path string
-		rate           *float64
-		phases         *importPhases
-	}{{"csv", csvPath, &res.CSVRowsPerS, &res.CSVPhases}, {"xlsx", xlsxPath, &res.XLSXRowsPer, &res.XLSXPhases}} {
-		if !slices.Contains(timed, c.alliance) {
+		format, path      string
+		rate, least, most *float64
+		phases            *importPhases
+	}{{"csv", csvPath, &res.CSVRowsPerS, &res.CSVMin, &res.CSVMax, &res.CSVPhases},
+		{"xlsx", xlsxPath, &res.XLSXRowsPer, &res.XLSXMin, &res.XLSXMax, &res.XLSXPhases}} {
+		if !slices.Contains(timed, c.format) {
 			continue
 		}
-		var report bytes.Buffer
-		quiet.stdout = &report
-		start := time.Now()
-		var err error
-		// Labelled so that a profile tells the two imports apart (go tool
-		// pprof -tagfocus format=csv).
-		pprof.Do(ctx, pprof.Labels("format", c.alliance), func(ctx context.Context) {
-			err = runImport(ctx, quiet, []string{"--data", data, "--alliance", c.alliance, "--json", c.path})
-		})
-		if err != nil {
-			return fmt.Errorf("import %s: %w", c.path, err)
+		var all []run
+		for r := range *runs {
+			var report bytes.Buffer
+			quiet.stdout = &report
+			start := time.Now()
+			var err error
+			// Labelled so that a profile tells the two imports apart (go
+			// tool pprof -tagfocus format=csv).
+			pprof.Do(ctx, pprof.Labels("format", c.format), func(ctx context.Context) {
+				err = runImport(ctx, quiet, []string{"--data", data, "--alliance", benchImportAlliance(c.format, r), "--json", c.path})
+			})
+			if err != nil {
+				return fmt.Errorf("import %s: %w", c.path, err)
+			}
+			one := run{rate: float64(*n) / time.Since(start).Seconds()}
+			if err := json.Unmarshal(report.Bytes(), &one.phases); err != nil {
+				return fmt.Errorf("import %s: report: %w", c.path, err)
+			}
+			res.Appended += one.phases.Appended
+			all = append(all, one)
 		}
-		*c.rate = float64(*n) / time.Since(start).Seconds()
-		if err := json.Unmarshal(report.Bytes(), c.phases); err != nil {
-			return fmt.Errorf("import %s: report: %w", c.path, err)
-		}
+		slices.SortFunc(all, func(a, b run) int { return cmp.Compare(a.rate, b.rate) })
+		med := all[len(all)/2] // of an even number of runs, the faster middle one
+		*c.rate, *c.phases = med.rate, med.phases
+		*c.least, *c.most = all[0].rate, all[len(all)-1].rate
 	}
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(res)
 	}
-	fmt.Fprintf(e.stdout, "%d contribution rows, parsed, checked and appended durably: CSV %.0f rows/s, XLSX %.0f rows/s\n", res.Rows, res.CSVRowsPerS, res.XLSXRowsPer)
+	fmt.Fprintf(e.stdout, "%d contribution rows, parsed, checked and appended durably (median of %d): CSV %.0f rows/s (%.0f-%.0f), XLSX %.0f rows/s (%.0f-%.0f)\n",
+		res.Rows, res.Runs, res.CSVRowsPerS, res.CSVMin, res.CSVMax, res.XLSXRowsPer, res.XLSXMin, res.XLSXMax)
 	return nil
+}
+
+// benchImportAlliance is the alliance run r of a format imports into.
+func benchImportAlliance(format string, r int) string {
+	if r == 0 {
+		return format
+	}
+	return fmt.Sprintf("%s-%d", format, r+1)
 }
 
 func writeBenchWorkbook(path string, rows [][]string) error {
