@@ -139,7 +139,7 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 	next := 0 // requests handed to a writer
 	for len(receipts) < len(reqs) {
 		// Keep a bounded window in flight so progress is steady and memory flat.
-		for next < len(reqs) && next-len(receipts) < 4096 {
+		for next < len(reqs) && next-len(receipts) < 4096 && enc.released(next) {
 			p, err := enc.get(ctx, next)
 			if err != nil {
 				return receipts, err
@@ -163,6 +163,7 @@ func (w *Writer) AppendInOrder(ctx context.Context, reqs []Request, progress fun
 				return receipts, fmt.Errorf("request %d (%s): %w", len(receipts), reqs[len(receipts)].IdempotencyKey, r.err)
 			}
 			receipts = append(receipts, r.receipt)
+			enc.release(len(receipts))
 			if progress != nil {
 				progress(len(receipts))
 			}
@@ -199,15 +200,26 @@ func validateAll(reqs []Request, now time.Time) error {
 
 // encoding encodes validated requests on every core, chunk by chunk in
 // order, while the first ones are already being appended: an import's
-// encoding overlaps its appends instead of preceding them.
+// encoding overlaps its appends instead of preceding them. It keeps at
+// most encodeAhead commands ahead of the requests stored, so that what
+// the writer copies from an encoding was made moments before and is still
+// in the processor's cache, and so that the encoders take turns with the
+// writer rather than a core for themselves while the appends start.
 type encoding struct {
 	chunk int // requests per chunk
 	ps    []*pending
 	errs  []error
 	ready []chan struct{} // closed when chunk i is encoded
+	start []chan struct{} // closed when chunk i may be encoded
+	ahead int             // chunks encoded ahead of the first not stored
+	freed int             // chunks whose start is closed
 	quit  atomic.Bool
 	wg    sync.WaitGroup
 }
+
+// encodeAhead is about how many commands are encoded ahead of those
+// stored: a few full commits.
+const encodeAhead = 8192
 
 // encodeChunk is about how many commands a chunk of requests holds: enough
 // to make handing out chunks cheap, few enough that the writer can start on
@@ -227,12 +239,19 @@ func chunkOf(reqs []Request) int {
 func encodeAll(ctx context.Context, reqs []Request) *encoding {
 	size := chunkOf(reqs)
 	n := (len(reqs) + size - 1) / size
-	e := &encoding{chunk: size, ps: make([]*pending, len(reqs)), errs: make([]error, len(reqs)), ready: make([]chan struct{}, n)}
+	e := &encoding{chunk: size, ps: make([]*pending, len(reqs)), errs: make([]error, len(reqs)),
+		ready: make([]chan struct{}, n), start: make([]chan struct{}, n), ahead: max(1, encodeAhead/encodeChunk)}
 	for i := range e.ready {
-		e.ready[i] = make(chan struct{})
+		e.ready[i], e.start[i] = make(chan struct{}), make(chan struct{})
 	}
+	e.release(0)
 	e.wg.Go(func() {
 		parallelChunks(len(reqs), size, func(from, to int) bool {
+			select {
+			case <-e.start[from/size]:
+			case <-ctx.Done():
+				return false // get gives up too
+			}
 			for i := from; i < to; i++ {
 				e.ps[i], e.errs[i] = newPending(ctx, reqs[i])
 			}
@@ -257,8 +276,22 @@ func (e *encoding) get(ctx context.Context, i int) (*pending, error) {
 	return e.ps[i], nil
 }
 
+// release lets the chunks up to e.ahead past the one holding request
+// stored (the first not stored yet) be encoded. Only the appending
+// goroutine calls it.
+func (e *encoding) release(stored int) {
+	for upTo := min(stored/e.chunk+e.ahead, len(e.start)); e.freed < upTo; e.freed++ {
+		close(e.start[e.freed])
+	}
+}
+
+// released reports whether request i's chunk may be encoded (and so will
+// be: get does not wait for a chunk that is not).
+func (e *encoding) released(i int) bool { return i/e.chunk < e.freed }
+
 func (e *encoding) stop() {
 	e.quit.Store(true)
+	e.release(len(e.ps) + e.ahead*e.chunk) // wake the encoders waiting, to see quit
 	e.wg.Wait()
 }
 

@@ -640,3 +640,65 @@ func TestAppendInOrder(t *testing.T) {
 		t.Fatalf("%d events appended, want %d", n-before, len(reqs))
 	}
 }
+
+// With its encoding held to a few commits ahead of what is stored,
+// AppendInOrder still takes long batches of small and of large requests
+// (more chunks than it encodes ahead) in order, and a batch cancelled
+// half-way stops.
+func TestAppendInOrderLongBatches(t *testing.T) {
+	store := memstore.New()
+	w := newWriter(t, store)
+	mustAppend(t, w, founding())
+	contribution := func(i int) ledger.Command {
+		return cmd(2, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(int64(i + 1))})
+	}
+	small := make([]ledger.Request, 12000) // 47 chunks of 256
+	for i := range small {
+		small[i] = req(fmt.Sprintf("s%d", i), contribution(i))
+	}
+	large := make([]ledger.Request, 300) // 60 chunks of 5 requests of 50 commands
+	for i := range large {
+		cmds := make([]ledger.Command, 50)
+		for j := range cmds {
+			cmds[j] = contribution(j)
+		}
+		large[i] = req(fmt.Sprintf("l%d", i), cmds...)
+	}
+	next := uint64(len(readAll(t, store))) + 1
+	for _, batch := range [][]ledger.Request{small, large} {
+		steps := 0
+		rcs, err := w.AppendInOrder(t.Context(), batch, func(done int) {
+			if done != steps+1 {
+				t.Errorf("progress %d after %d", done, steps)
+			}
+			steps = done
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, rc := range rcs {
+			n := uint64(len(batch[i].Commands))
+			if rc.First != next || rc.Last != next+n-1 {
+				t.Fatalf("request %d of %d at %d-%d, want %d-%d", i, len(batch), rc.First, rc.Last, next, next+n-1)
+			}
+			next += n
+		}
+	}
+	if got := uint64(len(readAll(t, store))); got != next-1 {
+		t.Fatalf("%d events stored, want %d", got, next-1)
+	}
+
+	more := make([]ledger.Request, 20000)
+	for i := range more {
+		more[i] = req(fmt.Sprintf("m%d", i), contribution(i))
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	rcs, err := w.AppendInOrder(ctx, more, func(done int) {
+		if done == 500 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || len(rcs) < 500 || len(rcs) == len(more) {
+		t.Fatalf("cancelled after 500: %d receipts, %v", len(rcs), err)
+	}
+}
