@@ -145,11 +145,27 @@ func (a *Amounts) add(b *Amounts) {
 }
 
 func (a *Amounts) finish() {
-	byOrder := func(x, y KindAmounts) int { return kindOrder(x.Kind) - kindOrder(y.Kind) }
-	if !slices.IsSortedFunc(a.ByKind, byOrder) {
-		slices.SortFunc(a.ByKind, byOrder)
+	if !kindsInOrder(a.ByKind) {
+		slices.SortFunc(a.ByKind, func(x, y KindAmounts) int { return kindOrder(x.Kind) - kindOrder(y.Kind) })
 	}
 	a.Net = a.Confirmed + a.FundingReceived + a.CostsBorne - a.PayoutsReceived - a.LossesBorne
+}
+
+// kindsInOrder reports whether ks is in the order of
+// ledger.ContributionKinds, each kind at most once, as the views build
+// them: one pass, where a sort's check would look each kind up twice.
+func kindsInOrder(ks []KindAmounts) bool {
+	j := 0
+	for i := range ks {
+		for j < len(ledger.ContributionKinds) && ledger.ContributionKinds[j] != ks[i].Kind {
+			j++
+		}
+		if j == len(ledger.ContributionKinds) {
+			return false
+		}
+		j++
+	}
+	return true
 }
 
 func kindOrder(k string) int {
@@ -326,6 +342,13 @@ func (m *Model) Balances(q Query) (*Balances, error) {
 			continue // a cell of losses only: they are shared below
 		}
 		a := row(k)
+		kinds := 0
+		for slot := range c.byKind {
+			if c.byKind[slot] != [3]int64{} {
+				kinds++
+			}
+		}
+		a.ByKind = slices.Grow(a.ByKind, kinds)
 		for slot := range c.byKind {
 			st := &c.byKind[slot]
 			if *st == [3]int64{} {
