@@ -70,7 +70,7 @@ func appendCommitHead(b []byte, c *Commit) []byte {
 // wireMatches reports whether c.wire is what MarshalCommit would write for
 // c: its header is c's, and each event is a slice of it, in place.
 func (c *Commit) wireMatches() bool {
-	var head [160]byte
+	var head [256]byte // the longest head, without allocating
 	h := appendCommitHead(head[:0], c)
 	w := c.wire
 	if len(w) < len(h)+2 || !bytes.Equal(w[:len(h)], h) || string(w[len(w)-2:]) != "]}" {

@@ -285,8 +285,9 @@ func (e *encoding) release(stored int) {
 	}
 }
 
-// released reports whether request i's chunk may be encoded (and so will
-// be: get does not wait for a chunk that is not).
+// released reports whether request i's chunk may be encoded. The batch
+// loop asks get only for those: get never waits for a chunk no encoder
+// may start.
 func (e *encoding) released(i int) bool { return i/e.chunk < e.freed }
 
 func (e *encoding) stop() {
