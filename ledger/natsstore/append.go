@@ -85,7 +85,7 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 			return s.duplicate(ctx, a, st, c, data, ack)
 		}
 		if err == nil {
-			a.tail = tail{lastSeq: ack.Sequence, next: c.Last() + 1}
+			a.tail = tail{lastSeq: ack.Sequence, next: c.Last() + 1, ours: true}
 			return nil
 		}
 
@@ -132,7 +132,7 @@ func (s *Store) Append(ctx context.Context, c *ledger.Commit) error {
 		}
 		switch found {
 		case landedOurs:
-			a.tail = tail{lastSeq: expect + 1, next: c.Last() + 1}
+			a.tail = tail{lastSeq: expect + 1, next: c.Last() + 1, ours: true}
 			return nil
 		case landedOther:
 			// Our message can no longer land. Whether we may retry at the new

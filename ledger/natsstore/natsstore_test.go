@@ -594,7 +594,18 @@ func TestDirectoryLocked(t *testing.T) {
 // is read as always and the new events are found.
 func TestReadPastTheEnd(t *testing.T) {
 	e := startServer(t, t.TempDir())
-	s1, nc := newStore(t, e, natsstore.Options{})
+	var mu sync.Mutex
+	var quarantined []uint64
+	s1, nc := newStore(t, e, natsstore.Options{OnQuarantine: func(q natsstore.Quarantined) {
+		mu.Lock()
+		quarantined = append(quarantined, q.StreamSeq)
+		mu.Unlock()
+	}})
+	reported := func() []uint64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(quarantined)
+	}
 	s2, _ := newStore(t, e, natsstore.Options{})
 	id := ledgertest.NewAllianceID()
 	c1, c2 := ledgertest.NewCommit(id, 1, 3), ledgertest.NewCommit(id, 4, 2)
@@ -612,10 +623,21 @@ func TestReadPastTheEnd(t *testing.T) {
 	diff(t, "s1 reads what s2 appended", ledgertest.Stored(c3), readAll(t, s1, id, 6))
 
 	// A message published by hand after the last commit: the stream's
-	// last message is no longer the tail's, and the read still ends well.
-	publishRaw(t, nc, natsstore.Subject(id), []byte("not a commit"), nil)
+	// last message is no longer the tail's, and the read still ends well
+	// and reports it, also once the store's tail has stepped over it.
+	stray := publishRaw(t, nc, natsstore.Subject(id), []byte("not a commit"), nil)
 	if got := readAll(t, s1, id, 8); len(got) != 0 {
 		t.Errorf("read from 8 after a stray message: %d events", len(got))
 	}
 	diff(t, "s1 reads from 7 after a stray message", ledgertest.Stored(c3)[1:], readAll(t, s1, id, 7))
+	if last(t, s1, id) != 7 { // refreshes the tail, past the stray message
+		t.Fatal("Last after a stray message")
+	}
+	before := len(reported())
+	if got := readAll(t, s1, id, 8); len(got) != 0 {
+		t.Errorf("read from 8 after a refresh: %d events", len(got))
+	}
+	if r := reported(); len(r) != before+1 || r[len(r)-1] != stray {
+		t.Errorf("a read past the end after a refresh reported %v, want the stray message %d once more", r[before:], stray)
+	}
 }

@@ -18,19 +18,23 @@ import (
 type tail struct {
 	lastSeq uint64
 	next    uint64
+	// ours says the message at lastSeq is a commit this store appended
+	// (the one before next), not a message a refresh stepped over.
+	ours bool
 }
 
 // endsBefore reports whether the alliance's log, as a stream whose last
 // message is at last holds it, ends before position from: the cached tail
-// says so when it was read from the stream or moved on by this store's
-// own appends, and last is still its message. It does not wait for an
-// append in progress (the caller then reads the stream to find out).
+// says so when the stream's last message is still the commit this store
+// appended last. (After a message published by hand, the stream is read:
+// readers report such messages.) It does not wait for an append in
+// progress; the caller then reads the stream to find out.
 func (a *alliance) endsBefore(from, last uint64) bool {
 	if !a.mu.TryLock() {
 		return false
 	}
 	defer a.mu.Unlock()
-	return a.tailOK && a.tail.lastSeq == last && from >= a.tail.next
+	return a.tailOK && a.tail.ours && a.tail.lastSeq == last && from >= a.tail.next
 }
 
 // decode returns the commit a stream message holds, or why it holds none.
