@@ -117,7 +117,9 @@ func (s *Store) refresh(ctx context.Context, a *alliance, st jetstream.Stream) e
 			return err
 		}
 	}
-	a.tail, a.tailOK = tail{lastSeq: last, next: next}, true
+	// Nothing after our own last commit: it is still the stream's last.
+	ours := base.ours && base.lastSeq == last
+	a.tail, a.tailOK = tail{lastSeq: last, next: next, ours: ours}, true
 	return nil
 }
 
