@@ -226,6 +226,51 @@ func TestSnapshotsInJetStream(t *testing.T) {
 	}
 }
 
+// A reader waiting for a position that a restored snapshot holds is let
+// go when the snapshot is restored, not when the next event is folded:
+// after a restart the log may stay as it is for hours.
+func TestWaitForSeesRestore(t *testing.T) {
+	ctx := context.Background()
+	store, _, _ := jetStream(t, nil)
+	const id = "restorewait"
+	w := ledger.NewWriter(store, ledger.WriterOptions{})
+	defer w.Close()
+	g := sample.NewSynthetic(id, 3, synStart)
+	var reqs []ledger.Request
+	for range 300 {
+		reqs = append(reqs, g.Next())
+	}
+	if _, err := w.AppendInOrder(ctx, reqs, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := projections.NewRunner(store, id, projections.RunnerOptions{})
+	if err := r.CatchUp(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	err := r.View(func(m *projections.Model) error {
+		data, err := m.Encode("")
+		if err != nil {
+			return err
+		}
+		return store.Snapshots().SaveSnapshot(ctx, id, m.Last(), data)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := projections.NewRunner(store, id, projections.RunnerOptions{Snapshots: store.Snapshots()})
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	waited := make(chan error, 1)
+	go func() { waited <- r2.WaitFor(wctx, g.Last()) }()
+	time.Sleep(100 * time.Millisecond) // the reader waits (if it started later, it finds the position at once)
+	if at, err := r2.Restore(ctx, 0); err != nil || at != g.Last() {
+		t.Fatalf("restored at %d (%v), want %d", at, err, g.Last())
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("a reader waiting for %d, which the snapshot holds: %v", g.Last(), err)
+	}
+}
+
 // TestFollowReadYourWrites: a runner following the log lets a reader wait
 // for the position its append returned, and the view then includes it; a
 // wait for a position never written ends with the caller's context.

@@ -99,6 +99,10 @@ func (r *Runner) Restore(ctx context.Context, atMost uint64) (uint64, error) {
 	}
 	r.mu.Lock()
 	r.model, r.lastID, r.lastSnap, r.restored = m, lastID, seq, seq
+	// The model moved on: readers waiting for a position it now holds
+	// must not wait for the next event folded (there may be none).
+	close(r.advanced)
+	r.advanced = make(chan struct{})
 	r.mu.Unlock()
 	return seq, nil
 }
