@@ -166,6 +166,8 @@ func (s *Server) cachedView(c *call, compute func(m *projections.Model, q projec
 		return nil
 	}
 	c.w.Header().Set("Content-Type", "application/json")
+	// The length is known: the body goes out as it is, not in chunks.
+	c.w.Header().Set("Content-Length", strconv.Itoa(len(hit.body)))
 	_, err = c.w.Write(hit.body)
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -431,6 +432,10 @@ func TestViewETags(t *testing.T) {
 	etag := first.Header.Get("ETag")
 	if first.Status != 200 || etag == "" {
 		t.Fatalf("balances: %d, ETag %q", first.Status, etag)
+	}
+	// A cached answer's length is known: it is sent with it, not chunked.
+	if got := first.Header.Get("Content-Length"); got != strconv.Itoa(len(first.Body)) {
+		t.Errorf("balances of %d bytes sent with Content-Length %q", len(first.Body), got)
 	}
 	if r := te.do("GET", base+"/balances", "auditor", nil, "If-None-Match", etag); r.Status != http.StatusNotModified || len(r.Body) != 0 {
 		t.Fatalf("an unchanged log polled with its ETag: %d (%d bytes), want 304", r.Status, len(r.Body))
