@@ -89,7 +89,7 @@ func (t *importTree) run(ctx context.Context) {
 				tree.Append(ev)
 			}
 		}
-		if !gap && !t.raced && tree.Size()-latestSize(t.c) >= audit.MaxLeavesPerRecord {
+		if !gap && !t.raced && tree.Size()-t.c.LatestSize() >= audit.MaxLeavesPerRecord {
 			t.signWhole(ctx)
 		}
 		if shut {
@@ -122,13 +122,6 @@ func sameRecord(a, b *audit.CheckpointRecord) bool {
 		return a == b
 	}
 	return a.Size == b.Size && a.Note == b.Note
-}
-
-func latestSize(c *audit.Checkpointer) int64 {
-	if l := c.Latest(); l != nil {
-		return l.Size
-	}
-	return 0
 }
 
 // stop ends the goroutine and returns what its read of the log returned.

@@ -199,7 +199,8 @@ func (c *Checkpointer) Tree() *Tree { return c.tree }
 // Latest is the latest checkpoint record, nil if there is none.
 func (c *Checkpointer) Latest() *CheckpointRecord { return c.latest }
 
-func (c *Checkpointer) latestSize() int64 {
+// LatestSize is the tree size the latest checkpoint covers, 0 if there is none.
+func (c *Checkpointer) LatestSize() int64 {
 	if c.latest == nil {
 		return 0
 	}
@@ -212,7 +213,7 @@ func (c *Checkpointer) Due(now time.Time) bool { return c.DueFor(c.tree.Size(), 
 // DueFor reports whether a checkpoint is due at now for a log of size
 // events.
 func (c *Checkpointer) DueFor(size int64, now time.Time) bool {
-	waiting := size - c.latestSize()
+	waiting := size - c.LatestSize()
 	if waiting <= 0 {
 		return false
 	}
@@ -238,11 +239,11 @@ func (c *Checkpointer) Checkpoint(ctx context.Context, now time.Time) (*Checkpoi
 	if size == 0 {
 		return nil, false, fmt.Errorf("alliance %s: the log is empty; there is nothing to checkpoint", c.Alliance)
 	}
-	if size == c.latestSize() {
+	if size == c.LatestSize() {
 		return c.latest, false, nil
 	}
-	for c.latestSize() < size {
-		if err := c.sign(ctx, min(size, c.latestSize()+MaxLeavesPerRecord), now); err != nil {
+	for c.LatestSize() < size {
+		if err := c.sign(ctx, min(size, c.LatestSize()+MaxLeavesPerRecord), now); err != nil {
 			return nil, false, err
 		}
 	}
@@ -257,8 +258,8 @@ func (c *Checkpointer) Checkpoint(ctx context.Context, now time.Time) (*Checkpoi
 // one per MaxLeavesPerRecord events. It returns how many it signed.
 func (c *Checkpointer) SignWhole(ctx context.Context, now time.Time) (int, error) {
 	n := 0
-	for c.tree != nil && c.tree.Size()-c.latestSize() >= MaxLeavesPerRecord {
-		if err := c.sign(ctx, c.latestSize()+MaxLeavesPerRecord, now); err != nil {
+	for c.tree != nil && c.tree.Size()-c.LatestSize() >= MaxLeavesPerRecord {
+		if err := c.sign(ctx, c.LatestSize()+MaxLeavesPerRecord, now); err != nil {
 			return n, err
 		}
 		n++
@@ -275,7 +276,7 @@ func (c *Checkpointer) sign(ctx context.Context, size int64, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	prev := c.latestSize()
+	prev := c.LatestSize()
 	rec := &CheckpointRecord{Size: size, PrevSize: prev, Note: string(msg), SignedAt: now.UTC()}
 	rec.Leaves = make([]byte, 0, (size-prev)*tlog.HashSize)
 	for seq := prev + 1; seq <= size; seq++ {
