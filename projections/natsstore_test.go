@@ -42,6 +42,22 @@ func jetStream(t *testing.T, onQuarantine func(natsstore.Quarantined)) (*natssto
 	return s, nc, e
 }
 
+// appendSynthetic appends n requests of a synthetic alliance (sample's
+// generator with the given seed) through w, in order, and returns the
+// generator: its Last is where the log ends.
+func appendSynthetic(t *testing.T, w *ledger.Writer, id string, seed uint64, n int) *sample.Synthetic {
+	t.Helper()
+	g := sample.NewSynthetic(id, seed, synStart)
+	reqs := make([]ledger.Request, 0, n)
+	for range n {
+		reqs = append(reqs, g.Next())
+	}
+	if _, err := w.AppendInOrder(t.Context(), reqs, nil); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 // forged is a commit a writer never made, published with the nats client at
 // the log's next position: its events have valid envelopes but payloads
 // that do not decode or validate.
@@ -176,14 +192,7 @@ func TestSnapshotsInJetStream(t *testing.T) {
 	const id = "snapshots"
 	w := ledger.NewWriter(store, ledger.WriterOptions{})
 	defer w.Close()
-	g := sample.NewSynthetic(id, 5, synStart)
-	var reqs []ledger.Request
-	for range 3000 {
-		reqs = append(reqs, g.Next())
-	}
-	if _, err := w.AppendInOrder(ctx, reqs, nil); err != nil {
-		t.Fatal(err)
-	}
+	g := appendSynthetic(t, w, id, 5, 3000)
 	r := projections.NewRunner(store, id, projections.RunnerOptions{Snapshots: store.Snapshots(), SnapshotEvery: 1000})
 	if err := r.CatchUp(ctx, 0); err != nil {
 		t.Fatal(err)
@@ -235,14 +244,7 @@ func TestWaitForSeesRestore(t *testing.T) {
 	const id = "restorewait"
 	w := ledger.NewWriter(store, ledger.WriterOptions{})
 	defer w.Close()
-	g := sample.NewSynthetic(id, 3, synStart)
-	var reqs []ledger.Request
-	for range 300 {
-		reqs = append(reqs, g.Next())
-	}
-	if _, err := w.AppendInOrder(ctx, reqs, nil); err != nil {
-		t.Fatal(err)
-	}
+	g := appendSynthetic(t, w, id, 3, 300)
 	r := projections.NewRunner(store, id, projections.RunnerOptions{})
 	if err := r.CatchUp(ctx, 0); err != nil {
 		t.Fatal(err)
@@ -283,14 +285,7 @@ func TestFollowReadYourWrites(t *testing.T) {
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	w := ledger.NewWriter(store, ledger.WriterOptions{Now: now})
 	defer w.Close()
-	g := sample.NewSynthetic(id, 3, synStart)
-	var reqs []ledger.Request
-	for range 200 {
-		reqs = append(reqs, g.Next())
-	}
-	if _, err := w.AppendInOrder(ctx, reqs, nil); err != nil {
-		t.Fatal(err)
-	}
+	g := appendSynthetic(t, w, id, 3, 200)
 	r := projections.NewRunner(store, id, projections.RunnerOptions{})
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)

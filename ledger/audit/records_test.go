@@ -42,26 +42,33 @@ func (m *memRecords) Read(_ context.Context, alliance, kind string, fn func([]by
 	return nil
 }
 
+// memLog is a log of events {"seq":N} in memory, read as a Checkpointer
+// reads a store.
+type memLog [][]byte
+
+func (l *memLog) grow(n int) {
+	for range n {
+		*l = append(*l, fmt.Appendf(nil, `{"seq":%d}`, len(*l)+1))
+	}
+}
+
+func (l *memLog) read(_ context.Context, from uint64, fn func(uint64, []byte) error) error {
+	for seq := from; seq <= uint64(len(*l)); seq++ {
+		if err := fn(seq, (*l)[seq-1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // TestCheckpointer: checkpoints come due by count and by age, a long
 // stretch of events is signed in steps of MaxLeavesPerRecord, each record
 // carries the leaf hashes it adds, and a reloaded checkpointer goes on
 // from the latest record.
 func TestCheckpointer(t *testing.T) {
 	ctx := context.Background()
-	var log [][]byte
-	read := func(_ context.Context, from uint64, fn func(uint64, []byte) error) error {
-		for seq := from; seq <= uint64(len(log)); seq++ {
-			if err := fn(seq, log[seq-1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	grow := func(n int) {
-		for range n {
-			log = append(log, fmt.Appendf(nil, `{"seq":%d}`, len(log)+1))
-		}
-	}
+	var log memLog
+	read, grow := log.read, log.grow
 	signer, vkey, _, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "k"), "alliance-ledger")
 	if err != nil {
 		t.Fatal(err)
@@ -143,23 +150,14 @@ func TestCheckpointer(t *testing.T) {
 // signed on its way: the same sizes, leaf hashes and roots.
 func TestSignWhole(t *testing.T) {
 	ctx := context.Background()
-	var log [][]byte
-	read := func(_ context.Context, from uint64, fn func(uint64, []byte) error) error {
-		for seq := from; seq <= uint64(len(log)); seq++ {
-			if err := fn(seq, log[seq-1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	var log memLog
+	read := log.read
 	signer, _, _, err := audit.LoadOrCreateKey(filepath.Join(t.TempDir(), "k"), "alliance-ledger")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 7 {
-		log = append(log, fmt.Appendf(nil, `{"seq":%d}`, i+1))
-	}
+	log.grow(7)
 	early, late := &memRecords{}, &memRecords{}
 	ce := &audit.Checkpointer{Alliance: "a", Signer: signer, Read: read, Records: early, Every: 100}
 	cl := &audit.Checkpointer{Alliance: "a", Signer: signer, Read: read, Records: late, Every: 100}
@@ -173,7 +171,7 @@ func TestSignWhole(t *testing.T) {
 	var signedEarly []int
 	for range 8 {
 		for range 5000 {
-			log = append(log, fmt.Appendf(nil, `{"seq":%d}`, len(log)+1))
+			log.grow(1)
 			ce.Tree().Append(log[len(log)-1])
 		}
 		n, err := ce.SignWhole(ctx, now)
