@@ -76,7 +76,7 @@ func (s *Server) pageOverview(pc *pageCtx) error {
 		if pc.d.Lang == "en" {
 			out.NameOther = out.Founded.Name
 		}
-		b, err := m.Balances(q)
+		b, err := s.balances(pc.d.AllianceID, m, q)
 		if err != nil {
 			return err
 		}
@@ -245,11 +245,11 @@ func (s *Server) pageMembers(pc *pageCtx) error {
 	pc.d.PeriodForm = true
 	var out membersPage
 	err := pc.view(func(m *projections.Model, q projections.Query) error {
-		b, err := m.Balances(q)
+		b, err := s.balances(pc.d.AllianceID, m, q)
 		if err != nil {
 			return err
 		}
-		restrictBalances(pc.p, b)
+		b = restrictBalances(pc.p, b)
 		out.Restricted = pc.p.Role == RoleMember
 		for _, mb := range b.Members {
 			if len(mb.Totals) == 0 {
@@ -311,7 +311,7 @@ func (s *Server) pageStatement(pc *pageCtx) error {
 	pc.d.PeriodForm = true
 	var out statementPage
 	err := pc.view(func(m *projections.Model, q projections.Query) error {
-		b, err := m.Balances(q)
+		b, err := s.balances(pc.d.AllianceID, m, q)
 		if err != nil {
 			return err
 		}

@@ -362,7 +362,7 @@ func (s *Server) getStatement(c *call) error {
 	}
 	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
 		var st Statement
-		b, err := m.Balances(q)
+		b, err := s.balances(c.alliance, m, q)
 		if err != nil {
 			return nil, err
 		}
@@ -437,11 +437,12 @@ func (s *Server) listAssets(c *call) error {
 
 // restrictBalances keeps a member's own row: members read the alliance's
 // totals and their own statement, not each other's.
-func restrictBalances(p *Principal, b *projections.Balances) {
+// It returns b itself for other roles, a copy for a member.
+func restrictBalances(p *Principal, b *projections.Balances) *projections.Balances {
 	if p.Role != RoleMember {
-		return
+		return b
 	}
-	b.Members = slices.DeleteFunc(b.Members, func(mb projections.MemberBalance) bool { return mb.Member != p.Member })
+	return onlyMembers(b, func(m string) bool { return m == p.Member })
 }
 
 // BalancesSummary is the balances view without the per-project rows:
@@ -492,14 +493,14 @@ func (s *Server) getBalances(c *call) error {
 		return badRequest("detail", "want totals (the default) or projects, got %q", detail)
 	}
 	return s.cachedView(c, func(m *projections.Model, q projections.Query) (any, error) {
-		out, err := m.Balances(q)
+		out, err := s.balances(c.alliance, m, q)
 		if err != nil {
 			return nil, err
 		}
 		if member != "" {
-			out.Members = slices.DeleteFunc(out.Members, func(mb projections.MemberBalance) bool { return mb.Member != member })
+			out = onlyMembers(out, func(m string) bool { return m == member })
 		}
-		restrictBalances(c.p, out)
+		out = restrictBalances(c.p, out)
 		if detail == "projects" {
 			return out, nil
 		}
@@ -920,7 +921,7 @@ func (s *Server) exportView(c *call) error {
 		asOf = q.Seq
 		switch view {
 		case "balances", "statement":
-			b, err := m.Balances(q)
+			b, err := s.balances(c.alliance, m, q)
 			if err != nil {
 				return err
 			}
@@ -932,8 +933,7 @@ func (s *Server) exportView(c *call) error {
 				tables = ts
 				return nil
 			}
-			restrictBalances(c.p, b)
-			tables = export.Balances(b)
+			tables = export.Balances(restrictBalances(c.p, b))
 		case "risk":
 			r, err := m.Risk(q)
 			if err != nil {

@@ -70,6 +70,9 @@ type Server struct {
 	metrics *Metrics
 	reg     *prometheus.Registry
 	views   *viewCache
+	// balancesMemo keeps computed balances views that several answers
+	// are cut from.
+	balancesMemo *balancesMemo
 
 	mu        sync.Mutex
 	alliances map[string]*live
@@ -117,7 +120,7 @@ func New(cfg Config) (*Server, error) {
 		m = NewMetrics()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: m, reg: reg, alliances: map[string]*live{},
-		views: newViewCache(cfg.ViewCacheBytes)}
+		views: newViewCache(cfg.ViewCacheBytes), balancesMemo: newBalancesMemo()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := m.register(reg, s); err != nil {
 		return nil, err
