@@ -97,7 +97,9 @@ type httpBenchResult struct {
 	// less than throughput.
 	AppendCPUVsDirect float64 `json:"append_cpu_vs_direct"`
 
-	// Reads: GET /balances on the read alliance.
+	// Reads: a member's balance query, GET /balances?member=M on the read
+	// alliance, the members taken in turn (each member's answer is cut
+	// once from the alliance's view, then served from the response cache).
 	ReadClients   int     `json:"read_clients"`
 	ReadRequests  int     `json:"read_requests"`
 	ReadRPS       float64 `json:"read_rps"`
@@ -105,33 +107,36 @@ type httpBenchResult struct {
 	ReadP99Ms     float64 `json:"read_p99_ms"`
 	ReadCPUus     float64 `json:"read_cpu_us"`
 	ReadBodyBytes int     `json:"read_body_bytes"`
-	// MemberRead*: GET /balances?member=M, a member's own balance, the
-	// members taken in turn (each member's answer is computed once, then
-	// served from the view cache like the alliance's).
-	MemberReadRequests  int     `json:"member_read_requests"`
-	MemberReadRPS       float64 `json:"member_read_rps"`
-	MemberReadP50Ms     float64 `json:"member_read_p50_ms"`
-	MemberReadP99Ms     float64 `json:"member_read_p99_ms"`
-	MemberReadCPUus     float64 `json:"member_read_cpu_us"`
-	MemberReadBodyBytes int     `json:"member_read_body_bytes"`
-	MemberReadVsFloor   float64 `json:"member_read_vs_floor"`
+	ReadMembers   int     `json:"read_members"`
+	// AllianceRead*: GET /balances, every member's balances at once (the
+	// secretariat's view; about 1 KB per member).
+	AllianceReadRequests  int     `json:"alliance_read_requests"`
+	AllianceReadRPS       float64 `json:"alliance_read_rps"`
+	AllianceReadP50Ms     float64 `json:"alliance_read_p50_ms"`
+	AllianceReadP99Ms     float64 `json:"alliance_read_p99_ms"`
+	AllianceReadCPUus     float64 `json:"alliance_read_cpu_us"`
+	AllianceReadBodyBytes int     `json:"alliance_read_body_bytes"`
 	// BalancesMs and BalancesJSONMs are one Model.Balances as of the end
 	// and one json.Marshal of its result, alone (medians of 5).
 	BalancesMs     float64 `json:"balances_ms"`
 	BalancesJSONMs float64 `json:"balances_json_ms"`
-	// DirectRead*: runner.View + Model.Balances from as many goroutines.
+	// DirectRead*: runner.View + Model.Balances from as many goroutines,
+	// computed each time (no cache).
 	DirectReadRequests int     `json:"direct_read_requests"`
 	DirectReadRPS      float64 `json:"direct_read_rps"`
 	DirectReadP99Ms    float64 `json:"direct_read_p99_ms"`
 	DirectReadCPUus    float64 `json:"direct_read_cpu_us"`
-	ReadVsDirect       float64 `json:"read_vs_direct"`
-	ReadCPUVsDirect    float64 `json:"read_cpu_vs_direct"` // direct_read_cpu_us / read_cpu_us
-	// HandlerRead*: the API's handler (auth, middleware, view, JSON)
-	// called with httptest.NewRecorder, no network.
+	ReadVsDirect       float64 `json:"read_vs_direct"`     // alliance_read_rps / direct_read_rps
+	ReadCPUVsDirect    float64 `json:"read_cpu_vs_direct"` // direct_read_cpu_us / alliance_read_cpu_us
+	// HandlerRead*: the API's handler for the alliance's balances (auth,
+	// middleware, view, JSON) called with httptest.NewRecorder, no network.
 	HandlerReadRequests int     `json:"handler_read_requests"`
 	HandlerReadRPS      float64 `json:"handler_read_rps"`
-	ReadVsHandler       float64 `json:"read_vs_handler"`
+	ReadVsHandler       float64 `json:"read_vs_handler"` // alliance_read_rps / handler_read_rps
 
+	// Client is the load generator: "lean" (bench_client.go, HTTP/1.1
+	// written and read by hand, as wrk does) or "net/http" (its client).
+	Client string `json:"client"`
 	// HTTPFloor*: a handler that only writes {"status":"ok"}, on an
 	// http.Server configured like the API's, with the same client and
 	// read clients: the HTTP stack's own ceiling on this machine.
@@ -141,7 +146,7 @@ type httpBenchResult struct {
 	// HealthzRPS is GET /healthz through the API (which asks NATS for
 	// the alliances' streams).
 	HealthzRPS    float64 `json:"healthz_rps"`
-	ReadVsFloor   float64 `json:"read_vs_floor"`
+	ReadVsFloor   float64 `json:"read_vs_floor"` // read_rps / http_floor_rps
 	AppendVsFloor float64 `json:"append_vs_floor"`
 
 	Targets    httpTargets `json:"targets"`
@@ -161,6 +166,7 @@ type httpBenchConfig struct {
 	readClients    int
 	maxRun         time.Duration
 	cpuProfile     string
+	client         string // "lean" or "net/http"
 	stderr         io.Writer
 	progress       func(string, ...any)
 }
@@ -177,18 +183,20 @@ func runBenchHTTP(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.readRequests, "read-requests", 200_000, "GET /balances to send (0: skip the reads)")
 	fs.IntVar(&cfg.readClients, "read-clients", 64, "concurrent clients of the reads")
 	fs.DurationVar(&cfg.maxRun, "max-run", 30*time.Second, "stop each measured run after this long, reporting the requests it completed (0: no limit)")
+	fs.StringVar(&cfg.client, "client", "lean", "the load generator: lean (HTTP/1.1 written and read by hand, as wrk does) or net/http (Go's client, which costs about as much CPU per request as the server)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs (after the log is generated and the server ready) to this file; samples carry the labels side=client|server and run=floor|healthz|read_http|read_direct|read_handler|append_direct|append_http (go tool pprof -tagfocus)")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs (after the log is generated and the server ready) to this file; samples carry the labels side=client|server and run=floor|healthz|read_http|alliance_read_http|read_direct|read_handler|append_direct|append_http (go tool pprof -tagfocus)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "Usage: alliance bench http [flags]\n\nServes the API in-process as 'alliance serve' does (embedded JetStream, loopback TCP) and drives it")
 		fmt.Fprintln(e.stderr, "with real HTTP clients:")
 		fmt.Fprintln(e.stderr, "  append_rps      single-event POST /contributions, each client waiting for its 201 (durable)")
-		fmt.Fprintln(e.stderr, "  read_rps        GET /balances on an alliance of --events events, with read_p50_ms, read_p99_ms")
-		fmt.Fprintln(e.stderr, "  member_read_rps GET /balances?member=M, the members in turn, with its p50 and p99")
+		fmt.Fprintln(e.stderr, "  read_rps        a member's balance query, GET /balances?member=M on an alliance of --events events,")
+		fmt.Fprintln(e.stderr, "                  the members in turn, with read_p50_ms, read_p99_ms")
+		fmt.Fprintln(e.stderr, "  alliance_read_rps GET /balances, every member's balances at once, with its p50 and p99")
 		fmt.Fprintln(e.stderr, "and, from the same run, the baselines they are divided by:")
 		fmt.Fprintln(e.stderr, "  append_vs_direct  writer.Append from as many goroutines, no HTTP")
-		fmt.Fprintln(e.stderr, "  read_vs_direct    runner.View + Model.Balances from as many goroutines, no HTTP")
-		fmt.Fprintln(e.stderr, "  read_vs_handler   the API handler through httptest.NewRecorder, no network")
+		fmt.Fprintln(e.stderr, "  read_vs_direct    alliance reads against runner.View + Model.Balances from as many goroutines, no HTTP")
+		fmt.Fprintln(e.stderr, "  read_vs_handler   alliance reads against the API handler through httptest.NewRecorder, no network")
 		fmt.Fprintln(e.stderr, "  http_floor_rps    a handler that does nothing, same server settings and clients")
 		fmt.Fprintln(e.stderr, "Progress goes to stderr.\n\nFlags:")
 		fs.PrintDefaults()
@@ -241,21 +249,21 @@ func printHTTPBench(w io.Writer, r *httpBenchResult) {
 		fmt.Fprintf(w, "append_vs_direct   %.3f  (by CPU time per append %.3f)\n", r.AppendVsDirect, r.AppendCPUVsDirect)
 	}
 	if r.ReadRequests > 0 {
-		fmt.Fprintf(w, "read_rps           %.0f  (%d requests, %d clients, %d bytes each, %.0f µs CPU each; target %.0f: %s)\n",
-			r.ReadRPS, r.ReadRequests, r.ReadClients, r.ReadBodyBytes, r.ReadCPUus, r.Targets.ReadRPS, met(r.Met.ReadRPS))
+		fmt.Fprintf(w, "read_rps           %.0f  (GET /balances?member=M, %d members in turn; %d requests, %d clients, %d bytes each, %.0f µs CPU each; target %.0f: %s)\n",
+			r.ReadRPS, r.ReadMembers, r.ReadRequests, r.ReadClients, r.ReadBodyBytes, r.ReadCPUus, r.Targets.ReadRPS, met(r.Met.ReadRPS))
 		fmt.Fprintf(w, "read_p50_ms        %.2f\n", r.ReadP50Ms)
 		fmt.Fprintf(w, "read_p99_ms        %.2f  (target %.0f: %s)\n", r.ReadP99Ms, r.Targets.ReadP99Ms, met(r.Met.ReadP99Ms))
+		fmt.Fprintf(w, "alliance_read_rps  %.0f  (GET /balances, %d bytes each, p50 %.2f ms, p99 %.2f ms, %.0f µs CPU each)\n",
+			r.AllianceReadRPS, r.AllianceReadBodyBytes, r.AllianceReadP50Ms, r.AllianceReadP99Ms, r.AllianceReadCPUus)
 		fmt.Fprintf(w, "one balances       %.2f ms to compute, %.2f ms to encode\n", r.BalancesMs, r.BalancesJSONMs)
 		fmt.Fprintf(w, "direct_read_rps    %.0f  (%d requests, p99 %.2f ms, %.0f µs CPU each)\n", r.DirectReadRPS, r.DirectReadRequests, r.DirectReadP99Ms, r.DirectReadCPUus)
 		fmt.Fprintf(w, "read_vs_direct     %.3f  (by CPU time per read %.3f)\n", r.ReadVsDirect, r.ReadCPUVsDirect)
 		fmt.Fprintf(w, "handler_read_rps   %.0f  (%d requests)\n", r.HandlerReadRPS, r.HandlerReadRequests)
 		fmt.Fprintf(w, "read_vs_handler    %.3f\n", r.ReadVsHandler)
 	}
-	fmt.Fprintf(w, "http_floor_rps     %.0f  (p99 %.2f ms, %.0f µs CPU each; GET /healthz %.0f)\n", r.HTTPFloorRPS, r.HTTPFloorP99Ms, r.HTTPFloorCPUus, r.HealthzRPS)
+	fmt.Fprintf(w, "http_floor_rps     %.0f  (client %s; p99 %.2f ms, %.0f µs CPU each; GET /healthz %.0f)\n", r.HTTPFloorRPS, r.Client, r.HTTPFloorP99Ms, r.HTTPFloorCPUus, r.HealthzRPS)
 	if r.ReadRequests > 0 {
 		fmt.Fprintf(w, "read_vs_floor      %.3f\n", r.ReadVsFloor)
-		fmt.Fprintf(w, "member_read_rps    %.0f  (GET /balances?member=M, %d bytes each, p50 %.2f ms, p99 %.2f ms, %.0f µs CPU each; vs floor %.3f)\n",
-			r.MemberReadRPS, r.MemberReadBodyBytes, r.MemberReadP50Ms, r.MemberReadP99Ms, r.MemberReadCPUus, r.MemberReadVsFloor)
 	}
 	if r.AppendRequests > 0 {
 		fmt.Fprintf(w, "append_vs_floor    %.3f\n", r.AppendVsFloor)
@@ -268,7 +276,7 @@ const httpBenchAlliancePrefix = "httpbench-"
 
 func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, error) {
 	progress := cfg.progress
-	res := &httpBenchResult{Clients: cfg.clients, ReadClients: cfg.readClients, MaxSeconds: cfg.maxRun.Seconds(),
+	res := &httpBenchResult{Clients: cfg.clients, ReadClients: cfg.readClients, MaxSeconds: cfg.maxRun.Seconds(), Client: cfg.client,
 		Targets: httpBenchTargets, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), SyncAlways: true}
 
 	bl, err := openBenchLog(ctx, cfg.dir, cfg.seed, cfg.events, progress)
@@ -368,17 +376,22 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	})), logger)
 	go pprof.Do(ctx, pprof.Labels("side", "server"), func(context.Context) { floor.Serve(fln) })
 	defer floor.Close()
-	floorURL := "http://" + fln.Addr().String() + "/healthz"
 
-	client := &http.Client{Transport: &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        2 * max(cfg.clients, cfg.readClients),
-		MaxIdleConnsPerHost: 2 * max(cfg.clients, cfg.readClients),
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
-	}, Timeout: time.Minute}
+	// net/http's client for the unmeasured requests (setup, checks), the
+	// load client for the measured runs.
+	client := &http.Client{Transport: &http.Transport{Proxy: nil, DisableCompression: true}, Timeout: time.Minute}
 	defer client.CloseIdleConnections()
+	conns := max(cfg.clients, cfg.readClients)
+	load, err := newLoadClient(cfg.client, base, conns)
+	if err != nil {
+		return nil, err
+	}
+	defer load.close()
+	floorLoad, err := newLoadClient(cfg.client, "http://"+fln.Addr().String(), conns)
+	if err != nil {
+		return nil, err
+	}
+	defer floorLoad.close()
 
 	appendAlliance := httpBenchAlliancePrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
 	readToken, err := benchToken(ctx, tokens, replayAlliance)
@@ -411,9 +424,9 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	// The floor and /healthz, with the read clients.
 	floorN := max(cfg.readRequests, cfg.appendRequests, 1000)
 	progress("HTTP floor: %d GET with %d clients...", floorN, cfg.readClients)
-	warmClients(ctx, client, floorURL, cfg.readClients)
+	warmClients(ctx, floorLoad, cfg.readClients)
 	ld, err := measureLoad(ctx, "floor", cfg.readClients, floorN, cfg.maxRun, func(ctx context.Context, i int) error {
-		return httpExpectGet(ctx, client, floorURL, "", nil)
+		return floorLoad.get(ctx, "/healthz", "", nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("floor: %w", err)
@@ -421,9 +434,9 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	res.HTTPFloorRPS, res.HTTPFloorP99Ms, res.HTTPFloorCPUus = ld.rps(), ld.pctMs(0.99), ld.cpuUs()
 	healthN := max(floorN/4, 1000)
 	progress("GET /healthz: %d with %d clients...", healthN, cfg.readClients)
-	warmClients(ctx, client, base+"/healthz", max(cfg.readClients, cfg.clients))
+	warmClients(ctx, load, conns)
 	ld, err = measureLoad(ctx, "healthz", cfg.readClients, healthN, cfg.maxRun, func(ctx context.Context, i int) error {
-		return httpExpectGet(ctx, client, base+"/healthz", "", nil)
+		return load.get(ctx, "/healthz", "", nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("healthz: %w", err)
@@ -431,14 +444,13 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	res.HealthzRPS = ld.rps()
 
 	if cfg.readRequests > 0 {
-		if err := benchReads(ctx, cfg, res, client, base, srv.Handler(), readRunner, readToken, bl.last); err != nil {
+		if err := benchReads(ctx, cfg, res, client, load, base, srv.Handler(), readRunner, readToken, bl.last); err != nil {
 			return nil, err
 		}
 		res.ReadVsFloor = res.ReadRPS / res.HTTPFloorRPS
-		res.MemberReadVsFloor = res.MemberReadRPS / res.HTTPFloorRPS
 	}
 	if cfg.appendRequests > 0 {
-		if err := benchAppends(ctx, cfg, res, client, base, w, &commits, lc.store, appendAlliance, writeToken); err != nil {
+		if err := benchAppends(ctx, cfg, res, client, load, base, w, &commits, lc.store, appendAlliance, writeToken); err != nil {
 			return nil, err
 		}
 		res.AppendVsFloor = res.AppendRPS / res.HTTPFloorRPS
@@ -451,10 +463,12 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	return res, nil
 }
 
-// benchReads measures GET /balances and its baselines.
-func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, client *http.Client, base string,
+// benchReads measures a member's balance query, the alliance's balances
+// and their baselines.
+func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, client *http.Client, load loadClient, base string,
 	handler http.Handler, r *projections.Runner, token string, last uint64) error {
-	url := base + "/v1/alliances/" + replayAlliance + "/balances"
+	path := "/v1/alliances/" + replayAlliance + "/balances"
+	url := base + path
 	// One read checked whole: the balances as of the log's end.
 	var first []byte
 	if err := httpExpectGet(ctx, client, url, token, &first); err != nil {
@@ -472,7 +486,7 @@ func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, 
 	if b.AsOfSeq != last || len(b.Members) == 0 {
 		return fmt.Errorf("balances as of %d with %d members, want as of %d with some", b.AsOfSeq, len(b.Members), last)
 	}
-	res.ReadBodyBytes = len(first)
+	res.AllianceReadBodyBytes = len(first)
 
 	// One computation and one encoding alone: where a request's time goes.
 	var computeTimes, encodeTimes []time.Duration
@@ -495,35 +509,45 @@ func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, 
 	slices.Sort(computeTimes)
 	slices.Sort(encodeTimes)
 	res.BalancesMs, res.BalancesJSONMs = msOf(computeTimes[2]), msOf(encodeTimes[2])
-	cfg.progress("  one Balances: %.2f ms to compute, %.2f ms to encode, %d bytes", res.BalancesMs, res.BalancesJSONMs, res.ReadBodyBytes)
+	cfg.progress("  one Balances: %.2f ms to compute, %.2f ms to encode, %d bytes", res.BalancesMs, res.BalancesJSONMs, res.AllianceReadBodyBytes)
 
-	cfg.progress("GET /balances: %d with %d clients...", cfg.readRequests, cfg.readClients)
-	warmClients(ctx, client, base+"/healthz", cfg.readClients)
-	ld, err := measureLoad(ctx, "read_http", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
-		return httpExpectGet(ctx, client, url, token, nil)
-	})
-	if err != nil {
-		return fmt.Errorf("balances: %w", err)
-	}
-	res.ReadRequests, res.ReadRPS, res.ReadP50Ms, res.ReadP99Ms, res.ReadCPUus = ld.n(), ld.rps(), ld.pctMs(0.50), ld.pctMs(0.99), ld.cpuUs()
-
+	// A member's balance query, each member's in turn.
 	members := make([]string, len(b.Members))
 	for i, m := range b.Members {
-		members[i] = url + "?member=" + m.Member
+		members[i] = path + "?member=" + m.Member
 	}
 	var one []byte
-	if err := httpExpectGet(ctx, client, members[0], token, &one); err != nil {
+	if err := httpExpectGet(ctx, client, base+members[0], token, &one); err != nil {
 		return err
 	}
-	res.MemberReadBodyBytes = len(one)
+	var mb struct {
+		AsOfSeq uint64 `json:"as_of_seq"`
+		Members []struct {
+			Member string `json:"member"`
+		} `json:"members"`
+	}
+	if err := json.Unmarshal(one, &mb); err != nil || mb.AsOfSeq != last || len(mb.Members) != 1 || mb.Members[0].Member != b.Members[0].Member {
+		return fmt.Errorf("GET %s answers %.200s", members[0], one)
+	}
+	res.ReadBodyBytes, res.ReadMembers = len(one), len(members)
 	cfg.progress("GET /balances?member=M: %d with %d clients, %d members in turn...", cfg.readRequests, cfg.readClients, len(members))
-	ld, err = measureLoad(ctx, "read_member_http", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
-		return httpExpectGet(ctx, client, members[i%len(members)], token, nil)
+	warmClients(ctx, load, cfg.readClients)
+	ld, err := measureLoad(ctx, "read_http", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
+		return load.get(ctx, members[i%len(members)], token, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("member balances: %w", err)
 	}
-	res.MemberReadRequests, res.MemberReadRPS, res.MemberReadP50Ms, res.MemberReadP99Ms, res.MemberReadCPUus = ld.n(), ld.rps(), ld.pctMs(0.50), ld.pctMs(0.99), ld.cpuUs()
+	res.ReadRequests, res.ReadRPS, res.ReadP50Ms, res.ReadP99Ms, res.ReadCPUus = ld.n(), ld.rps(), ld.pctMs(0.50), ld.pctMs(0.99), ld.cpuUs()
+
+	cfg.progress("GET /balances: %d with %d clients...", cfg.readRequests, cfg.readClients)
+	ld, err = measureLoad(ctx, "alliance_read_http", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
+		return load.get(ctx, path, token, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("balances: %w", err)
+	}
+	res.AllianceReadRequests, res.AllianceReadRPS, res.AllianceReadP50Ms, res.AllianceReadP99Ms, res.AllianceReadCPUus = ld.n(), ld.rps(), ld.pctMs(0.50), ld.pctMs(0.99), ld.cpuUs()
 
 	cfg.progress("runner.View + Balances: %d with %d goroutines...", cfg.readRequests, cfg.readClients)
 	ld, err = measureLoad(ctx, "read_direct", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
@@ -536,8 +560,8 @@ func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, 
 		return fmt.Errorf("direct balances: %w", err)
 	}
 	res.DirectReadRequests, res.DirectReadRPS, res.DirectReadP99Ms, res.DirectReadCPUus = ld.n(), ld.rps(), ld.pctMs(0.99), ld.cpuUs()
-	res.ReadVsDirect = res.ReadRPS / res.DirectReadRPS
-	res.ReadCPUVsDirect = ratio(res.DirectReadCPUus, res.ReadCPUus)
+	res.ReadVsDirect = res.AllianceReadRPS / res.DirectReadRPS
+	res.ReadCPUVsDirect = ratio(res.DirectReadCPUus, res.AllianceReadCPUus)
 
 	cfg.progress("the balances handler without network: %d with %d goroutines...", cfg.readRequests, cfg.readClients)
 	ld, err = measureLoad(ctx, "read_handler", cfg.readClients, cfg.readRequests, cfg.maxRun, func(ctx context.Context, i int) error {
@@ -554,14 +578,14 @@ func benchReads(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, 
 		return fmt.Errorf("balances handler: %w", err)
 	}
 	res.HandlerReadRequests, res.HandlerReadRPS = ld.n(), ld.rps()
-	res.ReadVsHandler = res.ReadRPS / res.HandlerReadRPS
+	res.ReadVsHandler = res.AllianceReadRPS / res.HandlerReadRPS
 	return nil
 }
 
 // benchAppends founds the append alliance through the API, appends the
 // direct baseline through the writer, then the HTTP run, and checks that
 // the log grew by the number of 201s.
-func benchAppends(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, client *http.Client, base string,
+func benchAppends(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult, client *http.Client, load loadClient, base string,
 	w *ledger.Writer, commits *commitCounter, st *natsstore.Store, alliance, token string) error {
 	// The founding request admits the custodian with it: the whole setup
 	// (founding, members, agreement, project) is one atomic request.
@@ -614,13 +638,13 @@ func benchAppends(ctx context.Context, cfg httpBenchConfig, res *httpBenchResult
 	if err != nil {
 		return err
 	}
-	url := base + "/v1/alliances/" + alliance + "/contributions"
+	path := "/v1/alliances/" + alliance + "/contributions"
 	cfg.progress("POST /contributions: %d with %d clients...", n, cfg.clients)
-	warmClients(ctx, client, base+"/healthz", cfg.clients)
+	warmClients(ctx, load, cfg.clients)
 	var created atomic.Int64
 	c0 = commits.load()
 	ld, err = measureLoad(ctx, "append_http", cfg.clients, n, cfg.maxRun, func(ctx context.Context, i int) error {
-		if err := httpExpectPost(ctx, client, url, token, keys[i], bodies[i]); err != nil {
+		if err := load.post(ctx, path, token, keys[i], bodies[i]); err != nil {
 			return err
 		}
 		created.Add(1)
@@ -795,14 +819,15 @@ func httpExpectPost(ctx context.Context, client *http.Client, url, token, key st
 	return nil
 }
 
-// warmClients sends one GET from each of clients goroutines at once,
-// unmeasured, so that the measured run starts with its connections open.
-func warmClients(ctx context.Context, client *http.Client, url string, clients int) {
+// warmClients sends one GET /healthz from each of clients goroutines at
+// once, unmeasured, so that the measured run starts with its connections
+// open.
+func warmClients(ctx context.Context, load loadClient, clients int) {
 	var wg sync.WaitGroup
 	for range clients {
 		// The connections' goroutines start here: side=client.
 		wg.Go(func() {
-			pprof.Do(ctx, pprof.Labels("side", "client"), func(ctx context.Context) { httpGet(ctx, client, url, "") })
+			pprof.Do(ctx, pprof.Labels("side", "client"), func(ctx context.Context) { load.get(ctx, "/healthz", "", nil) })
 		})
 	}
 	wg.Wait()

@@ -25,11 +25,15 @@ func TestBenchHTTPSmoke(t *testing.T) {
 	}
 	for _, k := range []string{"events", "ready_ms", "append_requests", "append_rps", "append_p50_ms", "append_p99_ms",
 		"direct_append_rps", "append_vs_direct", "read_requests", "read_rps", "read_p50_ms", "read_p99_ms", "read_body_bytes",
+		"read_members", "alliance_read_rps", "alliance_read_p99_ms", "alliance_read_body_bytes",
 		"direct_read_rps", "read_vs_direct", "handler_read_rps", "read_vs_handler", "http_floor_rps", "healthz_rps",
 		"balances_ms", "balances_json_ms", "append_events_per_commit", "direct_events_per_commit", "audit_ready_ms"} {
 		if v, ok := res[k].(float64); !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive number", k, res[k])
 		}
+	}
+	if res["client"] != "lean" {
+		t.Errorf("client = %v, want lean (the default)", res["client"])
 	}
 	if res["events"] != 2000.0 {
 		t.Errorf("events = %v, want 2000", res["events"])
