@@ -160,7 +160,7 @@ func (a *Agreement) validate() error {
 			if w.Sign() < 0 {
 				return invalid("payload.distribution.factor_weights."+k, "weight must not be negative")
 			}
-			sum.Add(sum, w.Rat())
+			sum.Add(sum, w.value())
 		}
 		if sum.Cmp(big.NewRat(1, 1)) != 0 {
 			return invalid("payload.distribution.factor_weights", "factor weights must sum to exactly 1, they sum to %s", ratioOf(sum))

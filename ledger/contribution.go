@@ -125,7 +125,7 @@ func (p *ContributionRecorded) complete(s *State) error {
 				p.Valuation = "agreement-rate"
 			}
 		}
-		v, ok := mulRound(p.Quantity.Rat(), unit.Amount)
+		v, ok := mulRound(p.Quantity.value(), unit.Amount)
 		if !ok || v > maxAmount {
 			return invalid("payload.quantity", "quantity × unit value is too large")
 		}

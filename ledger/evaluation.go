@@ -179,7 +179,7 @@ func (w *Weighting) validate(field string, n int) error {
 			if x.Sign() < 0 {
 				return invalid(fmt.Sprintf("%s.weights[%d]", field, i), "weight must not be negative")
 			}
-			sum.Add(sum, x.Rat())
+			sum.Add(sum, x.value())
 		}
 		if sum.Cmp(big.NewRat(1, 1)) != 0 {
 			return invalid(field+".weights", "weights must sum to exactly 1, they sum to %s", ratioOf(sum))
@@ -323,7 +323,7 @@ func (p *EvaluationRated) Validate() error {
 			if m.Sign() < 0 {
 				return invalid(fmt.Sprintf("payload.memberships[%d]", i), "a membership degree must not be negative")
 			}
-			sum.Add(sum, m.Rat())
+			sum.Add(sum, m.value())
 		}
 		if sum.Cmp(big.NewRat(1, 1)) != 0 {
 			return invalid("payload.memberships", "membership degrees must sum to exactly 1, they sum to %s", ratioOf(sum))

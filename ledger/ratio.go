@@ -59,6 +59,21 @@ func (x Ratio) Rat() *big.Rat {
 	return new(big.Rat).Set(x.r)
 }
 
+// ratZero is the value of an unset Ratio, for value; ratOne is 1. Both
+// are read only.
+var ratZero, ratOne = new(big.Rat), big.NewRat(1, 1)
+
+// value is the value itself, not a copy, for reading only (an operand of
+// big.Rat's methods, never their receiver): Rat copies, which on the hot
+// paths (every valued contribution, every share list) was most of what
+// a comparison or a sum allocated.
+func (x Ratio) value() *big.Rat {
+	if x.r == nil {
+		return ratZero
+	}
+	return x.r
+}
+
 // IsZero reports whether the value is unset or zero.
 func (x Ratio) IsZero() bool { return x.r == nil || x.r.Sign() == 0 }
 
@@ -71,7 +86,7 @@ func (x Ratio) Sign() int {
 }
 
 // Cmp compares x and y.
-func (x Ratio) Cmp(y Ratio) int { return x.Rat().Cmp(y.Rat()) }
+func (x Ratio) Cmp(y Ratio) int { return x.value().Cmp(y.value()) }
 
 // String returns the canonical form.
 func (x Ratio) String() string {

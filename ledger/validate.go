@@ -137,20 +137,20 @@ func validateShares(field string, shares []Share) error {
 	sum := new(big.Rat)
 	seen := map[string]bool{}
 	for i, sh := range shares {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if err := validateID(f+".member", "member", sh.Member); err != nil {
-			return err
+		f := func() string { return fmt.Sprintf("%s[%d]", field, i) } // only for an error
+		if sh.Member == "" || !isID(sh.Member) {
+			return validateID(f()+".member", "member", sh.Member)
 		}
 		if seen[sh.Member] {
-			return invalid(f+".member", "member %q is listed twice", sh.Member)
+			return invalid(f()+".member", "member %q is listed twice", sh.Member)
 		}
 		seen[sh.Member] = true
-		if sh.Share.Sign() <= 0 || sh.Share.Cmp(NewRatio(1, 1)) > 0 {
-			return invalid(f+".share", "share must be greater than 0 and at most 1, got %s", sh.Share)
+		if sh.Share.Sign() <= 0 || sh.Share.value().Cmp(ratOne) > 0 {
+			return invalid(f()+".share", "share must be greater than 0 and at most 1, got %s", sh.Share)
 		}
-		sum.Add(sum, sh.Share.Rat())
+		sum.Add(sum, sh.Share.value())
 	}
-	if sum.Cmp(big.NewRat(1, 1)) != 0 {
+	if sum.Cmp(ratOne) != 0 {
 		return invalid(field, "shares must sum to exactly 1 (100%%), they sum to %s", ratioOf(sum))
 	}
 	return nil
