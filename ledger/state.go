@@ -13,7 +13,11 @@ import (
 // commands speculatively and undo them when a command or the commit fails.
 type State struct {
 	Alliance string
-	last     uint64 // position of the last applied event
+	// dc is the context of the decide in progress: a pointer to it passed
+	// through the payload's interface would escape, and a context of its
+	// own cost every event an allocation.
+	dc   decideContext
+	last uint64 // position of the last applied event
 	// lastRecordedAt keeps recorded time monotonic within the log.
 	lastRecordedAt time.Time
 
@@ -183,7 +187,10 @@ func (s *State) CheckValidated(e *Event) error {
 	}
 	m := s.mark()
 	payload := clonePayload(e.Payload)
-	if err := payload.decide(s, &decideContext{seq: e.Seq, check: true}); err != nil {
+	s.dc = decideContext{seq: e.Seq, check: true}
+	err := payload.decide(s, &s.dc)
+	s.dc = decideContext{} // the state is what the events made it, nothing more
+	if err != nil {
 		s.rollback(m)
 		return err
 	}

@@ -893,10 +893,12 @@ func (aw *allianceWriter) decideRequest(p *pending, b *building) ([][]byte, erro
 		if c.Type == TypeAllianceFounded {
 			err = nil
 		}
-		dc := decideContext{seq: seq}
+		s.dc = decideContext{seq: seq}
 		if err == nil {
-			err = payload.decide(s, &dc)
+			err = payload.decide(s, &s.dc)
 		}
+		derived := s.dc.derived
+		s.dc = decideContext{}
 		if err != nil {
 			if len(p.req.Commands) > 1 {
 				err = prefixed(fmt.Sprintf("commands[%d]", i), err)
@@ -914,7 +916,7 @@ func (aw *allianceWriter) decideRequest(p *pending, b *building) ([][]byte, erro
 			b.wire = append(b.wire, ',')
 		}
 		from := len(b.wire)
-		wire, start, err := p.appendEvent(b.wire, i, seq, e.Aggregate, b.recordedText, payload, dc.derived)
+		wire, start, err := p.appendEvent(b.wire, i, seq, e.Aggregate, b.recordedText, payload, derived)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", c.Type, err)
 		}
