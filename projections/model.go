@@ -224,6 +224,10 @@ type dispute struct {
 type Model struct {
 	Alliance string
 
+	// markSlab is where entries' first marks come from, many to an
+	// allocation: most contributions get exactly one (confirmed).
+	markSlab []mark
+
 	last     uint64
 	founded  bool
 	info     ledger.AllianceFounded
@@ -474,14 +478,14 @@ func (m *Model) apply(e *ledger.Event) error {
 		if err != nil {
 			return err
 		}
-		en.Marks = append(en.Marks, mark{At: n, Status: stConfirmed})
+		m.addMark(en, mark{At: n, Status: stConfirmed})
 		m.touched(n, en)
 	case *ledger.ContributionContested:
 		en, err := m.liveEntry(p.Contribution, kindContribution, "contribution", n)
 		if err != nil {
 			return err
 		}
-		en.Marks = append(en.Marks, mark{At: n, Status: stContested})
+		m.addMark(en, mark{At: n, Status: stContested})
 		m.touched(n, en)
 	case *ledger.IPFiled:
 		if _, ok := m.assets[p.Asset]; ok {
@@ -587,7 +591,7 @@ func (m *Model) apply(e *ledger.Event) error {
 		if err != nil {
 			return err
 		}
-		en.Marks = append(en.Marks, mark{At: n, Status: stSettled})
+		m.addMark(en, mark{At: n, Status: stSettled})
 		m.touched(n, en)
 	case *ledger.DisputeRaised:
 		if p.Subject >= n {
@@ -865,7 +869,7 @@ func (m *Model) correct(p *ledger.EntryCorrected, n uint64) error {
 	}
 	en.More = append(en.More, v)
 	if en.Kind == kindContribution {
-		en.Marks = append(en.Marks, mark{At: n, Status: stRecorded})
+		m.addMark(en, mark{At: n, Status: stRecorded})
 	}
 	m.touched(n, en)
 	return nil
@@ -923,4 +927,20 @@ func (l *entryList) add(e entry) *entry {
 	*c = append(*c, e)
 	l.n++
 	return &(*c)[len(*c)-1]
+}
+
+// addMark adds a status mark to an entry. An entry's first mark is a
+// slice of one from markSlab, capacity one, so a second append copies it
+// out rather than write over a neighbour's.
+func (m *Model) addMark(en *entry, mk mark) {
+	if len(en.Marks) > 0 {
+		en.Marks = append(en.Marks, mk)
+		return
+	}
+	if len(m.markSlab) == cap(m.markSlab) {
+		m.markSlab = make([]mark, 0, 1024)
+	}
+	m.markSlab = append(m.markSlab, mk)
+	i := len(m.markSlab) - 1
+	en.Marks = m.markSlab[i : i+1 : i+1]
 }
