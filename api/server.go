@@ -410,9 +410,43 @@ func (s *Server) Warm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return warmAll(ctx, ids, func(ctx context.Context, id string) error {
+		_, err := s.live(ctx, id)
+		return err
+	}, s.log, warmAttempts, time.Second)
+}
+
+// warmAttempts is how often Warm tries to open an alliance.
+const warmAttempts = 5
+
+// warmAll opens each alliance with open. The alliances opened first catch
+// up on their logs meanwhile, and with many of them a busy server can
+// answer a later alliance's first read after its timeout: that alliance is
+// tried again after a pause (doubling), up to attempts times, then left to
+// open on its first request, with a warning. One slow stream does not keep
+// the server from starting. Only ctx ending is an error.
+func warmAll(ctx context.Context, ids []string, open func(ctx context.Context, id string) error, log *slog.Logger, attempts int, pause time.Duration) error {
 	for _, id := range ids {
-		if _, err := s.live(ctx, id); err != nil && !errors.Is(err, ledger.ErrNotFound) {
-			return err
+		wait := pause
+		for try := 1; ; try++ {
+			err := open(ctx, id)
+			if err == nil || errors.Is(err, ledger.ErrNotFound) {
+				break
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if try == attempts {
+				log.Warn("alliance not opened at start; it opens on its first request", "alliance", id, "attempts", try, "err", err)
+				break
+			}
+			log.Info("alliance not opened yet; trying again", "alliance", id, "attempt", try, "err", err)
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			wait *= 2
 		}
 	}
 	return nil
