@@ -25,6 +25,15 @@ type WriterOptions struct {
 	// Now is the clock that stamps recorded_at (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// CommitDelay is how long a commit may wait, once the store is free,
+	// for more requests to join it, when it holds fewer requests than the
+	// commit before it (group commit's commit delay: with many callers,
+	// each waiting for its answer before it sends the next request, a
+	// commit sent at once carries only those that happened to arrive
+	// while the last one was written, and the store's cost per commit is
+	// spread over few events). A lone caller never waits: its commits
+	// hold one request each. Default DefaultCommitDelay; negative: none.
+	CommitDelay time.Duration
 	// OnCommit, if set, is told of each commit once the store holds it,
 	// before its callers are answered, in log order per alliance (the
 	// audit tree is kept up to date this way). It runs on the publishing
@@ -64,8 +73,15 @@ func NewWriter(store Store, opts WriterOptions) *Writer {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.CommitDelay == 0 {
+		opts.CommitDelay = DefaultCommitDelay
+	}
 	return &Writer{store: store, opts: opts, log: opts.Logger, alliances: map[string]*allianceWriter{}, stop: make(chan struct{})}
 }
+
+// DefaultCommitDelay is WriterOptions.CommitDelay's default: about what a
+// durable write of a commit takes on a commodity SSD.
+const DefaultCommitDelay = 2 * time.Millisecond
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("writer closed")
@@ -411,6 +427,9 @@ type allianceWriter struct {
 	decided int  // events decided since the writer last yielded
 	publish chan *inflight
 	results chan *inflight
+	// lastRequests is how many requests the last stored commit held: how
+	// many callers were waiting together, for CommitDelay.
+	lastRequests int
 }
 
 // inflight is a commit on its way to the store.
@@ -432,10 +451,20 @@ func (aw *allianceWriter) run() {
 		close(aw.publish)
 		<-pubDone
 	}()
+	// hold wakes the loop when the open commit has waited CommitDelay.
+	hold := time.NewTimer(time.Hour)
+	hold.Stop()
+	defer hold.Stop()
 	for {
+		var held <-chan time.Time
 		if aw.building != nil && len(aw.building.accepted) > 0 && len(aw.flight) == 0 {
-			aw.seal()
-			continue
+			if rest := aw.holdFor(aw.building); rest > 0 {
+				hold.Reset(rest)
+				held = hold.C
+			} else {
+				aw.seal()
+				continue
+			}
 		}
 		// A full open commit takes nothing until it is sent, and catching
 		// up with the log waits until nothing is in flight.
@@ -455,6 +484,7 @@ func (aw *allianceWriter) run() {
 			results = aw.results
 		}
 		select {
+		case <-held:
 		case f := <-results:
 			aw.settle(f)
 		case p := <-queue:
@@ -482,6 +512,18 @@ func (aw *allianceWriter) run() {
 			return
 		}
 	}
+}
+
+// holdFor is how much longer the open commit b should wait for more
+// requests before it is sent, the store being free: none when it is
+// full, holds as many requests as the last commit, or has waited
+// CommitDelay since its first request was decided.
+func (aw *allianceWriter) holdFor(b *building) time.Duration {
+	d := aw.w.opts.CommitDelay
+	if d <= 0 || aw.full || len(b.accepted) >= aw.lastRequests {
+		return 0
+	}
+	return d - time.Since(b.opened)
 }
 
 // quiesce sends the open commit and waits until nothing is in flight.
@@ -639,6 +681,7 @@ func (aw *allianceWriter) settle(f *inflight) {
 	b := aw.building
 	if f.err == nil {
 		aw.durable = f.commit.Last()
+		aw.lastRequests = len(f.accepted)
 		// The commit's effects are in the log: forget how to undo them
 		// (but not the open commit's, which may still be undone).
 		upTo := len(aw.state.journal)
@@ -767,6 +810,9 @@ type building struct {
 	// "]}": the events are decided straight into it, after its head.
 	wire []byte
 	head int
+	// opened is when the first request was decided into it (the monotonic
+	// clock, not WriterOptions.Now), for CommitDelay.
+	opened time.Time
 }
 
 func (aw *allianceWriter) open() *building {
@@ -776,7 +822,7 @@ func (aw *allianceWriter) open() *building {
 		now = s.lastRecordedAt // recorded time never goes backwards in a log
 	}
 	c := &Commit{ID: newID(), Alliance: aw.id, First: s.Last() + 1}
-	b := &building{commit: c, size: c.Size(), mark: s.mark(), recordedAt: now,
+	b := &building{commit: c, size: c.Size(), mark: s.mark(), recordedAt: now, opened: time.Now(),
 		recordedText: now.AppendFormat(nil, time.RFC3339Nano)}
 	// Room for the requests waiting, up to a full commit and the largest
 	// of them, which may be decided into it before it turns out not to

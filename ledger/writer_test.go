@@ -702,3 +702,22 @@ func TestAppendInOrderLongBatches(t *testing.T) {
 		t.Fatalf("cancelled after 500: %d receipts, %v", len(rcs), err)
 	}
 }
+
+// CommitDelay holds a commit only while callers wait together: a lone
+// caller's commits hold one request each and are sent at once. With an
+// hour's delay this test would not end otherwise.
+func TestCommitDelayLeavesALoneCallerAlone(t *testing.T) {
+	store := memstore.New()
+	w := ledger.NewWriter(store, ledger.WriterOptions{Now: func() time.Time { return testNow }, CommitDelay: time.Hour})
+	t.Cleanup(w.Close)
+	mustAppend(t, w, founding())
+	for i := range 20 {
+		rc := mustAppend(t, w, req(fmt.Sprintf("lone-%d", i), cmd(1, &ledger.ContributionRecorded{Member: "M02", Kind: "cash", Value: cny(1)})))
+		if rc.First != rc.Last || rc.Duplicate {
+			t.Fatalf("append %d: receipt %+v", i, rc)
+		}
+	}
+	if n := len(readAll(t, store)); n != 5+20 {
+		t.Fatalf("log has %d events, want 25", n)
+	}
+}

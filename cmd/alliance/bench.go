@@ -57,6 +57,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	events64 := fs.Int("events-64", 100_000, "events to append with 64 concurrent callers")
 	naiveEvents := fs.Int("naive-events", 3_000, "events to publish one durable message at a time")
 	callers := fs.Int("callers", 1024, "concurrent callers of the main run")
+	commitDelay := fs.Duration("commit-delay", ledger.DefaultCommitDelay, "the writer's commit delay, as serve's --commit-delay (0: none)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.Usage = func() {
@@ -86,7 +87,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, format+"\n", a...)
 		}
 	}
-	res, err := benchAppend(ctx, *dir, *callers, *events, *events64, *naiveEvents, progress)
+	res, err := benchAppend(ctx, *dir, *callers, *events, *events64, *naiveEvents, *commitDelay, progress)
 	if err != nil {
 		return err
 	}
@@ -151,6 +152,7 @@ type benchResult struct {
 	CPUs            int     `json:"cpus"`
 	GoVersion       string  `json:"go_version"`
 	SyncAlways      bool    `json:"sync_always"`
+	CommitDelayMs   float64 `json:"commit_delay_ms"` // the writer's WriterOptions.CommitDelay
 	// StoreBusy is the share of the main run's wall time spent inside the
 	// store's Append (publishing and waiting for the fsync'd ack).
 	StoreBusy float64 `json:"store_busy"`
@@ -181,7 +183,7 @@ func (c *capturingStore) Append(ctx context.Context, cm *ledger.Commit) error {
 
 const benchAlliance = "bench"
 
-func benchAppend(ctx context.Context, dir string, callers, events, events64, naiveEvents int, progress func(string, ...any)) (*benchResult, error) {
+func benchAppend(ctx context.Context, dir string, callers, events, events64, naiveEvents int, commitDelay time.Duration, progress func(string, ...any)) (*benchResult, error) {
 	emb, err := natsstore.StartEmbedded(dir, "", nil)
 	if err != nil {
 		return nil, err
@@ -197,13 +199,13 @@ func benchAppend(ctx context.Context, dir string, callers, events, events64, nai
 		return nil, err
 	}
 	cs := &capturingStore{Store: st}
-	w := ledger.NewWriter(cs, ledger.WriterOptions{})
+	w := ledger.NewWriter(cs, ledger.WriterOptions{CommitDelay: writerDelay(commitDelay)})
 	defer w.Close()
 	if _, err := w.Append(ctx, benchSetup()); err != nil {
 		return nil, fmt.Errorf("set up bench alliance: %w", err)
 	}
 
-	res := &benchResult{Callers: callers, Events: events, Events64: events64, NaiveEvents: naiveEvents,
+	res := &benchResult{Callers: callers, Events: events, Events64: events64, NaiveEvents: naiveEvents, CommitDelayMs: msOf(commitDelay),
 		CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), SyncAlways: true}
 
 	progress("appending %d events with %d callers...", events, callers)
@@ -373,4 +375,13 @@ func publishSerially(ctx context.Context, js jetstream.JetStream, id string, msg
 		}
 	}
 	return time.Since(start), nil
+}
+
+// writerDelay is WriterOptions.CommitDelay for a --commit-delay flag, where
+// 0 means none.
+func writerDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

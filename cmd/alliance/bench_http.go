@@ -137,6 +137,8 @@ type httpBenchResult struct {
 	// Client is the load generator: "lean" (bench_client.go, HTTP/1.1
 	// written and read by hand, as wrk does) or "net/http" (its client).
 	Client string `json:"client"`
+	// CommitDelayMs is the writer's commit delay (serve's --commit-delay).
+	CommitDelayMs float64 `json:"commit_delay_ms"`
 	// HTTPFloor*: a handler that only writes {"status":"ok"}, on an
 	// http.Server configured like the API's, with the same client and
 	// read clients: the HTTP stack's own ceiling on this machine.
@@ -167,6 +169,7 @@ type httpBenchConfig struct {
 	maxRun         time.Duration
 	cpuProfile     string
 	client         string // "lean" or "net/http"
+	commitDelay    time.Duration
 	stderr         io.Writer
 	progress       func(string, ...any)
 }
@@ -184,6 +187,7 @@ func runBenchHTTP(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.readClients, "read-clients", 64, "concurrent clients of the reads")
 	fs.DurationVar(&cfg.maxRun, "max-run", 30*time.Second, "stop each measured run after this long, reporting the requests it completed (0: no limit)")
 	fs.StringVar(&cfg.client, "client", "lean", "the load generator: lean (HTTP/1.1 written and read by hand, as wrk does) or net/http (Go's client, which costs about as much CPU per request as the server)")
+	fs.DurationVar(&cfg.commitDelay, "commit-delay", ledger.DefaultCommitDelay, "the writer's commit delay, as serve's --commit-delay (0: none)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured runs (after the log is generated and the server ready) to this file; samples carry the labels side=client|server and run=floor|healthz|read_http|alliance_read_http|read_direct|read_handler|append_direct|append_http (go tool pprof -tagfocus)")
 	fs.Usage = func() {
@@ -243,7 +247,7 @@ func printHTTPBench(w io.Writer, r *httpBenchResult) {
 	if r.AppendRequests > 0 {
 		fmt.Fprintf(w, "append_rps         %.0f  (%d requests, %d clients, p50 %.2f ms, p99 %.2f ms, %.0f µs CPU each; target %.0f: %s)\n",
 			r.AppendRPS, r.AppendRequests, r.Clients, r.AppendP50Ms, r.AppendP99Ms, r.AppendCPUus, r.Targets.AppendRPS, met(r.Met.AppendRPS))
-		fmt.Fprintf(w, "                   the log grew by %d for %d created; %.1f events a commit\n", r.Appended, r.Created, r.AppendEventsPerCommit)
+		fmt.Fprintf(w, "                   the log grew by %d for %d created; %.1f events a commit (commit delay %g ms)\n", r.Appended, r.Created, r.AppendEventsPerCommit, r.CommitDelayMs)
 		fmt.Fprintf(w, "direct_append_rps  %.0f  (%d requests, p50 %.2f ms, p99 %.2f ms, %.0f µs CPU each; %.1f events a commit)\n",
 			r.DirectAppendRPS, r.DirectAppendRequests, r.DirectAppendP50Ms, r.DirectAppendP99Ms, r.DirectAppendCPUus, r.DirectEventsPerCommit)
 		fmt.Fprintf(w, "append_vs_direct   %.3f  (by CPU time per append %.3f)\n", r.AppendVsDirect, r.AppendCPUVsDirect)
@@ -276,7 +280,7 @@ const httpBenchAlliancePrefix = "httpbench-"
 
 func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, error) {
 	progress := cfg.progress
-	res := &httpBenchResult{Clients: cfg.clients, ReadClients: cfg.readClients, MaxSeconds: cfg.maxRun.Seconds(), Client: cfg.client,
+	res := &httpBenchResult{Clients: cfg.clients, ReadClients: cfg.readClients, MaxSeconds: cfg.maxRun.Seconds(), Client: cfg.client, CommitDelayMs: msOf(cfg.commitDelay),
 		Targets: httpBenchTargets, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), SyncAlways: true}
 
 	bl, err := openBenchLog(ctx, cfg.dir, cfg.seed, cfg.events, progress)
@@ -307,7 +311,7 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	}
 	metrics := api.NewMetrics()
 	var commits commitCounter
-	w := ledger.NewWriter(lc.store, ledger.WriterOptions{Logger: logger, OnCommit: func(c *ledger.Commit) {
+	w := ledger.NewWriter(lc.store, ledger.WriterOptions{Logger: logger, CommitDelay: writerDelay(cfg.commitDelay), OnCommit: func(c *ledger.Commit) {
 		metrics.ObserveCommit(c)
 		commits.observe(c)
 	}})
@@ -334,6 +338,21 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	if err != nil {
 		return nil, err
 	}
+	// The append alliance is the run's own: its stream goes when the run
+	// ends (after the server stopped following it), so that a --data
+	// directory reused run after run does not gather them, each followed
+	// and replayed by the next run's server at start.
+	var appendAlliance string
+	defer func() {
+		if appendAlliance == "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := lc.store.JetStream().DeleteStream(ctx, natsstore.StreamName(appendAlliance)); err != nil {
+			logger.Warn("the append alliance's stream is not deleted", "alliance", appendAlliance, "err", err)
+		}
+	}()
 	defer srv.Close()
 
 	progress("starting the server on the %d-event log...", bl.last)
@@ -393,7 +412,7 @@ func benchHTTP(ctx context.Context, cfg httpBenchConfig) (*httpBenchResult, erro
 	}
 	defer floorLoad.close()
 
-	appendAlliance := httpBenchAlliancePrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
+	appendAlliance = httpBenchAlliancePrefix + strconv.FormatInt(time.Now().UnixNano(), 36)
 	readToken, err := benchToken(ctx, tokens, replayAlliance)
 	if err != nil {
 		return nil, err

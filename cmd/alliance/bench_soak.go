@@ -264,7 +264,7 @@ func benchSoak(ctx context.Context, cfg soakConfig, progress func(string, ...any
 	urlc := make(chan string, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- serve(srvCtx, e, lc, sf, serveFlags{addr: "127.0.0.1:0", checkpointPeriod: 30 * time.Second}, func(u string) { urlc <- u })
+		served <- serve(srvCtx, e, lc, sf, serveFlags{addr: "127.0.0.1:0", checkpointPeriod: 30 * time.Second, commitDelay: ledger.DefaultCommitDelay}, func(u string) { urlc <- u })
 	}()
 	var base string
 	select {

@@ -22,6 +22,7 @@ type serveFlags struct {
 	addr             string
 	tlsCert, tlsKey  string
 	checkpointPeriod time.Duration
+	commitDelay      time.Duration
 	key              keyFlags
 }
 
@@ -34,6 +35,7 @@ func (f *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM) ...")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "... and this private key (PEM)")
 	fs.DurationVar(&f.checkpointPeriod, "checkpoint-check", 30*time.Second, "how often to sign the checkpoints that are due")
+	fs.DurationVar(&f.commitDelay, "commit-delay", ledger.DefaultCommitDelay, "how long a commit may wait for more requests, when it holds fewer than the last one (0: none; a lone caller never waits)")
 	f.key.register(fs, getenv)
 }
 
@@ -68,6 +70,9 @@ func (f *serveFlags) check() error {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return errors.New("give both --tls-cert and --tls-key, or neither")
 	}
+	if f.commitDelay < 0 || f.commitDelay > time.Second {
+		return fmt.Errorf("--commit-delay %v: want 0 to 1s", f.commitDelay)
+	}
 	return nil
 }
 
@@ -80,7 +85,7 @@ func serve(ctx context.Context, e *env, lc *ledgerConn, sf storeFlags, vf serveF
 	}
 	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	metrics := api.NewMetrics()
-	w := ledger.NewWriter(lc.store, ledger.WriterOptions{Logger: logger, OnCommit: metrics.ObserveCommit})
+	w := ledger.NewWriter(lc.store, ledger.WriterOptions{Logger: logger, OnCommit: metrics.ObserveCommit, CommitDelay: writerDelay(vf.commitDelay)})
 	defer w.Close()
 	tokens, err := api.OpenTokens(ctx, lc.store.JetStream(), sf.replicas)
 	if err != nil {
