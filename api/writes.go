@@ -77,6 +77,11 @@ func (s *Server) registerWrites() {
 // false for a body with an occurred_at it cannot decode that way: the
 // general path decides those, and names what is wrong.
 func fastCommand(typ string, body []byte) (cmd ledger.Command, ok bool, err error) {
+	if typ == ledger.TypeContributionRecorded {
+		if cmd, ok := fastContribution(body); ok {
+			return cmd, true, nil
+		}
+	}
 	if !bytes.Contains(body, []byte(`"occurred_at"`)) {
 		cmd, err = decodePayload(typ, body)
 		return cmd, err == nil, err
