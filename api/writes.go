@@ -623,7 +623,11 @@ func (s *Server) allocate(c *call) (a *payout.Allocation, paid *projections.Payo
 	if err := s.checkAsOf(c, b.AsOfSeq); err != nil {
 		return nil, nil, b, err
 	}
-	err = s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) (err error) {
+	upTo, err := s.atLeast(c, b.AsOfSeq)
+	if err != nil {
+		return nil, nil, b, err
+	}
+	err = s.view(c.r.Context(), c.alliance, upTo, func(m *projections.Model) (err error) {
 		if b.AsOfSeq > m.Last() {
 			return badRequest("as_of_seq", "position %d is beyond the log's last position %d", b.AsOfSeq, m.Last())
 		}
@@ -647,6 +651,17 @@ func (s *Server) allocate(c *call) (a *payout.Allocation, paid *projections.Payo
 	return a, paid, b, err
 }
 
+// atLeast is the position a computation for a write waits for the
+// projections to reach: asOf if given, else the log's end when the request
+// came, so that "as of the latest" sees every write acknowledged before it
+// (a pool declared, then at once paid out).
+func (s *Server) atLeast(c *call, asOf uint64) (uint64, error) {
+	if asOf != 0 {
+		return asOf, nil
+	}
+	return s.cfg.Store.Last(c.r.Context(), c.alliance)
+}
+
 // previewPayout computes a pool's allocation as of a position; nothing is
 // appended.
 func (s *Server) previewPayout(c *call) error {
@@ -658,7 +673,11 @@ func (s *Server) previewPayout(c *call) error {
 		return err
 	}
 	var a *payout.Allocation
-	err := s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) (err error) {
+	upTo, err := s.atLeast(c, b.AsOfSeq)
+	if err != nil {
+		return err
+	}
+	err = s.view(c.r.Context(), c.alliance, upTo, func(m *projections.Model) (err error) {
 		if b.AsOfSeq > m.Last() {
 			return badRequest("as_of_seq", "position %d is beyond the log's last position %d", b.AsOfSeq, m.Last())
 		}
@@ -753,7 +772,11 @@ func (s *Server) resolveDispute(c *call) error {
 	}
 	if b.Adjust {
 		var adj *ledger.PayoutAdjusted
-		err := s.view(c.r.Context(), c.alliance, b.AsOfSeq, func(m *projections.Model) error {
+		upTo, err := s.atLeast(c, b.AsOfSeq)
+		if err != nil {
+			return err
+		}
+		err = s.view(c.r.Context(), c.alliance, upTo, func(m *projections.Model) error {
 			d, err := m.Dispute(seq, 0)
 			if err != nil {
 				return err

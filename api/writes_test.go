@@ -499,3 +499,23 @@ func TestRawPayoutsRefused(t *testing.T) {
 		t.Fatalf("a raw payout appended (%d -> %d)", before, n)
 	}
 }
+
+// A payout "as of the latest" sees every write acknowledged before it was
+// asked for: a pool declared and at once paid out is found, however far
+// behind the projections are when the payout request arrives.
+func TestPayoutSeesTheWritesBeforeIt(t *testing.T) {
+	te := newTestEnv(t, true)
+	base := "/v1/alliances/" + sampleAlliance
+	for i := range 20 {
+		pool := fmt.Sprintf("POOL-RYW-%d", i)
+		if r := te.do("POST", base+"/pools", "secretariat", map[string]any{"pool": pool, "amount": money(100_000), "project": "P1", "source": "test"}); r.Status != 201 {
+			t.Fatalf("declare %s: %d %s", pool, r.Status, r.Body)
+		}
+		if r := te.do("POST", base+"/pools/"+pool+"/preview", "secretariat", map[string]any{"method": "proportional"}); r.Status != 200 {
+			t.Fatalf("preview %s right after declaring it: %d %s", pool, r.Status, r.Body)
+		}
+		if r := te.do("POST", base+"/pools/"+pool+"/payouts", "secretariat", map[string]any{"method": "proportional"}); r.Status != 201 {
+			t.Fatalf("pay out %s right after declaring it: %d %s", pool, r.Status, r.Body)
+		}
+	}
+}
