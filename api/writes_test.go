@@ -519,3 +519,36 @@ func TestPayoutSeesTheWritesBeforeIt(t *testing.T) {
 		}
 	}
 }
+
+// An append's receipt is written byte for byte as encoding/json writes it.
+func TestReceiptEncoding(t *testing.T) {
+	at := time.Date(2026, 11, 27, 8, 30, 15, 123456789, time.UTC)
+	for _, rc := range []ledger.Receipt{
+		{Alliance: "yrd-battery", First: 1, Last: 1, RecordedAt: at},
+		{Alliance: "a_1", First: 18446744073709551615, Last: 18446744073709551615, RecordedAt: at.Truncate(time.Second)},
+		{Alliance: "yrd-battery", First: 7, Last: 9, Duplicate: true},
+		{Alliance: "yrd-battery", First: 7, Last: 9, RecordedAt: at.In(time.FixedZone("CST", 8*3600)), Duplicate: true},
+		{Alliance: "yrd-battery", First: 7, Last: 9, RecordedAt: at.In(time.FixedZone("odd", 8*3600+17))},
+		{Alliance: "yrd-battery", First: 7, Last: 9, RecordedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Alliance: "<not an id>", First: 1, Last: 2},
+	} {
+		want, err := json.Marshal(rc)
+		got, ok := appendReceipt(nil, rc)
+		if !ok {
+			// Left to writeJSON: only what appendReceipt cannot write alike.
+			if err == nil && ledger.ValidAllianceID(rc.Alliance) && rc.RecordedAt.Year() <= 9999 {
+				if _, off := rc.RecordedAt.Zone(); off%60 == 0 {
+					t.Errorf("%+v: left to encoding/json", rc)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%+v: written, but encoding/json refuses it: %v", rc, err)
+			continue
+		}
+		if string(got) != string(want)+"\n" {
+			t.Errorf("%+v:\n got %s\nwant %s", rc, got, want)
+		}
+	}
+}
