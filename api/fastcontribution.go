@@ -46,15 +46,17 @@ func fastContribution(body []byte) (ledger.Command, bool) {
 		case 3:
 			return r.money(&p.Value)
 		case 4:
-			// A quantity is an exact number in a string; the Ratio decodes it
-			// as encoding/json would have it do.
-			start := r.i
+			// A quantity is an exact number in a string: Ratio.UnmarshalJSON
+			// unquotes it (a plain string is its bytes) and parses it.
 			var s string
-			q := new(ledger.Ratio)
-			if !r.str(&s) || q.UnmarshalJSON(r.b[start:r.i]) != nil {
+			if !r.str(&s) {
 				return false
 			}
-			p.Quantity = q
+			q, err := ledger.ParseRatio(s)
+			if err != nil {
+				return false
+			}
+			p.Quantity = &q
 			return true
 		case 5:
 			return r.str(&p.Unit)
