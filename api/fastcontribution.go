@@ -103,16 +103,7 @@ type plainReader struct {
 	i int
 }
 
-func (r *plainReader) space() {
-	for r.i < len(r.b) {
-		switch r.b[r.i] {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return
-		}
-	}
-}
+func (r *plainReader) space() { r.i = skipSpace(r.b, r.i) }
 
 func (r *plainReader) char(c byte) bool {
 	r.space()

@@ -158,14 +158,14 @@ func (c *leanConn) readResponse() (status int, body []byte, keep bool, err error
 		}
 		value = bytes.TrimSpace(value)
 		switch {
-		case asciiEqualFold(name, "Content-Length"):
+		case bytes.EqualFold(name, []byte("Content-Length")):
 			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
 				return 0, nil, false, fmt.Errorf("%w: Content-Length %q", errBadResponse, value)
 			}
-		case asciiEqualFold(name, "Transfer-Encoding"):
-			chunked = asciiEqualFold(value, "chunked")
-		case asciiEqualFold(name, "Connection"):
-			keep = !asciiEqualFold(value, "close")
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			keep = !bytes.EqualFold(value, []byte("close"))
 		}
 	}
 	c.buf = c.buf[:0]
@@ -237,25 +237,6 @@ func (c *leanConn) line() ([]byte, error) {
 	}
 	l = bytes.TrimSuffix(l[:len(l)-1], []byte("\r"))
 	return l, nil
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // loadClient sends the measured requests of `alliance bench http` to one
