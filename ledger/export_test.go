@@ -34,3 +34,7 @@ var (
 	MulRoundSmall = mulRoundSmall
 	MulRoundBig   = mulRoundBig
 )
+
+// DecodeCommitFast is DecodeCommitShared's one-pass path alone: ok is false
+// where it gives up.
+func DecodeCommitFast(data []byte) (*Commit, []*Event, bool) { return decodeCommitFast(data) }

@@ -45,6 +45,18 @@ var eventMembers = members("id", "seq", "type", "v", "alliance", "aggregate", "a
 // With share, Raw is a subslice of data rather than a copy of its own.
 func decodeEventFast(data []byte, share bool) (*Event, bool) {
 	r := jsonReader{b: data}
+	e, ok := r.event(share)
+	if !ok || r.i != len(data) {
+		return nil, false
+	}
+	return e, true
+}
+
+// event reads an event in the writer's layout at r.i, as decodeEventFast
+// does, leaving r.i after its closing brace; with share, Raw is a subslice
+// of r.b.
+func (r *jsonReader) event(share bool) (*Event, bool) {
+	data := r.b
 	var (
 		e     *Event // allocated with room for its payload once the type is known
 		box   eventBox
@@ -116,7 +128,7 @@ func decodeEventFast(data []byte, share bool) (*Event, bool) {
 			return nil, false
 		}
 	}
-	if !ok || e == nil || e.Raw == nil || r.i != len(data) {
+	if !ok || e == nil || e.Raw == nil {
 		return nil, false
 	}
 	if e.Payload == nil {
@@ -1847,6 +1859,93 @@ func unmarshalCommitFast(data []byte) (*Commit, bool) {
 		c.Events = [][]byte{} // as encoding/json leaves it
 	}
 	return c, true
+}
+
+// DecodeCommitShared is UnmarshalCommit followed by DecodeEventShared of
+// each of the commit's events (decoded[i], errs[i]): the same results, errors
+// included, but a commit in the writer's layout is read in one pass, each
+// event decoded where the split would have ended, instead of scanned once
+// to split it and again to decode it. A rebuild reads every commit of a log
+// this way. The events share data's memory: data must not be modified
+// while they are in use.
+func DecodeCommitShared(data []byte) (c *Commit, decoded []*Event, errs []error, err error) {
+	if c, decoded, ok := decodeCommitFast(data); ok {
+		return c, decoded, make([]error, len(decoded)), nil
+	}
+	if c, err = UnmarshalCommit(data); err != nil {
+		return nil, nil, nil, err
+	}
+	decoded, errs = make([]*Event, len(c.Events)), make([]error, len(c.Events))
+	for i, e := range c.Events {
+		decoded[i], errs[i] = DecodeEventShared(e)
+	}
+	return c, decoded, errs, nil
+}
+
+// decodeCommitFast reads a commit in the writer's layout whose events all
+// decode by decodeEventFast and are framed as checkFraming wants. It gives
+// up on anything else (the caller then takes the two-pass way, which decides
+// and explains): it never returns an error of its own. Given up on or not,
+// it reads each event exactly as UnmarshalCommit would split it: an event
+// decodeEventFast reads is a JSON object ending where rawValues' scan of it
+// would (FuzzDecodeCommitShared holds it to that).
+func decodeCommitFast(data []byte) (*Commit, []*Event, bool) {
+	r := jsonReader{b: data}
+	c := new(Commit)
+	var decoded []*Event
+	more, ok := r.beginObject()
+	for next := 0; ok && more; more, ok = r.endMember() {
+		var k int
+		if k, ok = r.member(commitMembers, next); !ok {
+			return nil, nil, false
+		}
+		next = k + 1
+		switch k {
+		case 0:
+			ok = r.str(&c.ID)
+		case 1:
+			ok = r.str(&c.Alliance)
+		case 2:
+			ok = r.uint64(&c.First)
+		case 3:
+			if c.ID == "" || !ValidAllianceID(c.Alliance) || c.First == 0 {
+				return nil, nil, false
+			}
+			c.Events, decoded, ok = r.decodedEvents(c)
+		}
+		if !ok {
+			return nil, nil, false
+		}
+	}
+	if !ok || r.i != len(data) || len(c.Events) == 0 {
+		return nil, nil, false
+	}
+	return c, decoded, true
+}
+
+// decodedEvents reads the events array of commit c, each event decoded in
+// place and framed at its position in c.
+func (r *jsonReader) decodedEvents(c *Commit) ([][]byte, []*Event, bool) {
+	if !r.char('[') || r.char(']') {
+		return nil, nil, false
+	}
+	var (
+		events  [][]byte
+		decoded []*Event
+	)
+	for {
+		start := r.i
+		e, ok := r.event(true)
+		if !ok || e.Seq != c.First+uint64(len(events)) || e.Alliance != c.Alliance {
+			return nil, nil, false
+		}
+		events = append(events, r.b[start:r.i:r.i])
+		decoded = append(decoded, e)
+		if r.char(',') {
+			continue
+		}
+		return events, decoded, r.char(']')
+	}
 }
 
 // rawValues reads an array without whitespace between its elements and

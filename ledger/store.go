@@ -38,6 +38,40 @@ type Store interface {
 	Alliances(ctx context.Context) ([]string, error)
 }
 
+// RawCommit is a message of an alliance's log as a CommitReader hands it
+// over: not yet decoded, nor checked to be a commit of the log.
+type RawCommit struct {
+	StreamSeq uint64 // the store's own sequence of the message
+	Data      []byte
+	// StoredID is the id the store holds the message under (a NATS
+	// message's Nats-Msg-Id header), which must be the commit's own.
+	StoredID string
+}
+
+// A CommitReader is a Store that can hand a reader its messages undecoded,
+// so that the reader decodes them on every core, in one pass with their
+// events (DecodeCommitShared), and checks them in order itself: what Read
+// does on one goroutine. A projections rebuild reads this way.
+//
+// The reader decides of each message as Read would: a message that does
+// not decode, fails CheckCommit or does not start at the position expected
+// (begin's, then each commit's Last+1) is not a commit of the log; it is
+// reported with Quarantine and skipped.
+type CommitReader interface {
+	// ReadCommits calls begin with the position the first commit read is
+	// expected to start at (at most from: the reader skips the events
+	// before from), then fn for each message in stream order, up to the
+	// last stored when it started. An error from fn stops the read and is
+	// returned.
+	ReadCommits(ctx context.Context, alliance string, from uint64, begin func(next uint64), fn func(RawCommit) error) error
+	// CheckCommit tells why c, decoded from m, is not a commit of the
+	// alliance's log as stored, or "" if it is.
+	CheckCommit(alliance string, m RawCommit, c *Commit) string
+	// Quarantine reports a message that is not a commit of the log, as
+	// Read reports those it skips.
+	Quarantine(alliance string, streamSeq uint64, why string)
+}
+
 // ConflictError says an append was not at the log's next position: another
 // writer got there first. The writer catches up and retries.
 type ConflictError struct {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -327,5 +329,135 @@ func TestFollowReadYourWrites(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Follow ended with %v, want context.Canceled", err)
+	}
+}
+
+// plainStore hides the store's ledger.CommitReader: a runner over it
+// catches up through Read, event by event.
+type plainStore struct{ ledger.Store }
+
+// TestCatchUpInCommitsAsRead: a runner that reads whole commits and
+// decodes them in one pass folds the same events, quarantines the same
+// events and reports the same stream messages, with the same reasons, as
+// one that reads the store's events, whatever positions it stops at: on a
+// log with garbage, a commit under another id, a commit replayed at the
+// wrong position and a forged commit whose events do not validate.
+func TestCatchUpInCommitsAsRead(t *testing.T) {
+	ctx := t.Context()
+	var (
+		mu      sync.Mutex
+		reports []string
+	)
+	store, nc, _ := jetStream(t, func(q natsstore.Quarantined) {
+		mu.Lock()
+		reports = append(reports, fmt.Sprintf("%d: %s", q.StreamSeq, q.Reason))
+		mu.Unlock()
+	})
+	taken := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		r := reports
+		reports = nil
+		return r
+	}
+	const id = "commits"
+	w := ledger.NewWriter(store, ledger.WriterOptions{Logger: slog.New(slog.DiscardHandler), MaxCommitEvents: 50})
+	defer w.Close()
+	appendSynthetic(t, w, id, 7, 1500)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := natsstore.Subject(id)
+	publish := func(c *ledger.Commit, msgID string) {
+		t.Helper()
+		if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: ledger.MarshalCommit(c),
+			Header: nats.Header{jetstream.MsgIDHeader: {msgID}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := js.Publish(ctx, subject, []byte(`{"commit":"x","alliance":"commits","first":1,"events":[{]}`)); err != nil {
+		t.Fatal(err)
+	}
+	var old *ledger.Commit // the log's second commit, replayed below
+	seen := 0
+	store.Read(ctx, id, 1, func(s ledger.Stored) error {
+		if old == nil || s.CommitID == old.ID {
+			if old == nil && seen > 0 {
+				old = &ledger.Commit{ID: s.CommitID, Alliance: id, First: s.Seq}
+			}
+			if old != nil {
+				old.Events = append(old.Events, s.Data)
+			}
+			seen++
+			return nil
+		}
+		return errors.New("enough")
+	})
+	// (Under a new id: JetStream drops a message whose id it has seen.)
+	old.ID = uuid.NewString()
+	publish(old, old.ID)
+	last, _ := store.Last(ctx, id)
+	next := forged(t, id, last+1, [3]string{"member.admitted", "1", `{"member":"X8","name":"","kind":"enterprise","role":"ordinary"}`})
+	publish(next, "another-id")
+	bad := forged(t, id, last+1,
+		[3]string{"contribution.recorded", "2", `{"member":42,"kind":"cash"}`},
+		[3]string{"contribution.recorded", "9", `{"member":"M01"}`})
+	publish(bad, bad.ID)
+	taken()
+	var more []ledger.Request
+	for i := range 200 {
+		at := synStart.AddDate(3, 0, i)
+		more = append(more, ledger.Request{Alliance: id, Actor: "secretariat", IdempotencyKey: fmt.Sprintf("after-%d", i),
+			Commands: []ledger.Command{ledger.NewCommand(at, &ledger.FundingReceived{Source: "service-revenue", Payer: "检测服务客户",
+				Amount: ledger.Money{Amount: int64(1000 + i), Currency: "CNY"}})}})
+	}
+	if _, err := w.AppendInOrder(ctx, more, nil); err != nil {
+		t.Fatal(err)
+	}
+	end, _ := store.Last(ctx, id)
+	taken()
+
+	for seed := uint64(1); seed <= 3; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 0))
+		plain := projections.NewRunner(plainStore{store}, id, projections.RunnerOptions{Logger: slog.New(slog.DiscardHandler)})
+		commits := projections.NewRunner(store, id, projections.RunnerOptions{Logger: slog.New(slog.DiscardHandler)})
+		reported := 0
+		for plain.Last() < end {
+			until := plain.Last() + 1 + rng.Uint64N(300)
+			if rng.IntN(4) == 0 {
+				until = 0
+			}
+			if err := plain.CatchUp(ctx, until); err != nil {
+				t.Fatal(err)
+			}
+			wantReports := taken()
+			if err := commits.CatchUp(ctx, until); err != nil {
+				t.Fatal(err)
+			}
+			gotReports := taken()
+			reported += len(wantReports)
+			if plain.Last() != commits.Last() {
+				t.Fatalf("seed %d, until %d: read reached %d, commits %d", seed, until, plain.Last(), commits.Last())
+			}
+			if !slices.Equal(gotReports, wantReports) {
+				t.Fatalf("seed %d, until %d: stream messages reported\n%q\nwant\n%q", seed, until, gotReports, wantReports)
+			}
+			var want, got []byte
+			plain.View(func(m *projections.Model) error { want, err = m.Encode(""); return err })
+			commits.View(func(m *projections.Model) error { got, err = m.Encode(""); return err })
+			if !bytes.Equal(got, want) {
+				t.Fatalf("seed %d, until %d: the models differ", seed, until)
+			}
+		}
+		if reported < 3 {
+			t.Fatalf("seed %d: %d stream messages reported, want the 3 published at least", seed, reported)
+		}
+		if q, want := commits.Quarantined(), plain.Quarantined(); fmt.Sprint(q.Events) != fmt.Sprint(want.Events) || len(want.Events) != 2 {
+			t.Fatalf("seed %d: quarantined events %+v, want %+v (two)", seed, q.Events, want.Events)
+		}
+	}
+	if end < 1500 {
+		t.Fatalf("the log has %d events: too short to test batches", end)
 	}
 }

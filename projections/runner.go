@@ -175,12 +175,15 @@ func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
 			return err
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	from := r.Last() + 1
 	if until > 0 && from > until {
 		return nil
 	}
+	if cr, ok := r.store.(ledger.CommitReader); ok && !follow {
+		return r.catchUpCommits(ctx, cr, from, until)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	work := make(chan *decoded, 4*r.opts.Workers)
 	ordered := make(chan *decoded, 4*r.opts.Workers)
@@ -303,10 +306,21 @@ func decodeValid(s ledger.Stored) (e *ledger.Event, err error) {
 		}
 	}()
 	e, err = ledger.DecodeEventShared(s.Data) // the fold drops the event with the data
+	return checkDecoded(e, err, s.Seq)
+}
+
+// checkDecoded is decodeValid's verdict on an event decoded (or not, err)
+// from position seq: it is there, and its payload validates by itself.
+func checkDecoded(e *ledger.Event, err error, seq uint64) (_ *ledger.Event, cerr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e, cerr = nil, fmt.Errorf("event does not decode: %v", p)
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
-	if e.Seq != s.Seq {
+	if e.Seq != seq {
 		return e, fmt.Errorf("event says it is at position %d", e.Seq)
 	}
 	if err := e.Payload.Validate(); err != nil {

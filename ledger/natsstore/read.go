@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/alliance-ledger/alliance/ledger"
@@ -22,39 +23,9 @@ func (s *Store) Follow(ctx context.Context, id string, from uint64, fn func(ledg
 }
 
 func (s *Store) read(ctx context.Context, id string, from uint64, follow bool, fn func(ledger.Stored) error) error {
-	if !ledger.ValidAllianceID(id) {
-		return errNoLog(id)
-	}
-	from = max(from, 1)
-	a := s.alliance(id)
-	st, err := s.stream(ctx, a)
-	if err != nil {
+	st, start, next, end, err := s.readRange(ctx, id, from, follow)
+	if err != nil || st == nil {
 		return err
-	}
-	info, err := st.Info(ctx)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		s.setStream(a, nil)
-		return errNoLog(id)
-	}
-	if err != nil {
-		return fmt.Errorf("alliance %s: stream info: %w", id, err)
-	}
-	first, last := max(info.State.FirstSeq, 1), info.State.LastSeq
-	if !follow && last < first {
-		return nil // empty stream
-	}
-	if !follow && from > 1 && a.endsBefore(from, last) {
-		return nil // a catch-up with nothing new: no seek, no consumer
-	}
-	start, next := first, uint64(1)
-	if from > 1 && last >= first {
-		if start, next, err = s.seek(ctx, id, st, from, first, last); err != nil {
-			return err
-		}
-	}
-	end := last
-	if follow {
-		end = 0
 	}
 	report := func(seq uint64, why string) { s.quarantine(id, seq, why) }
 	_, err = s.scan(ctx, id, st, start, next, end, func(e ledger.Stored) error {
@@ -64,6 +35,67 @@ func (s *Store) read(ctx context.Context, id string, from uint64, follow bool, f
 		return fn(e)
 	}, report)
 	return err
+}
+
+// ReadCommits implements ledger.CommitReader.
+func (s *Store) ReadCommits(ctx context.Context, id string, from uint64, begin func(next uint64), fn func(ledger.RawCommit) error) error {
+	st, start, next, end, err := s.readRange(ctx, id, from, false)
+	if err != nil || st == nil {
+		return err
+	}
+	begin(next)
+	return s.messages(ctx, id, st, start, end, func(seq uint64, hdr nats.Header, data []byte) error {
+		return fn(ledger.RawCommit{StreamSeq: seq, Data: data, StoredID: hdr.Get(jetstream.MsgIDHeader)})
+	})
+}
+
+// CheckCommit implements ledger.CommitReader.
+func (s *Store) CheckCommit(id string, m ledger.RawCommit, c *ledger.Commit) string {
+	return checkCommit(id, m.StoredID, c)
+}
+
+// Quarantine implements ledger.CommitReader.
+func (s *Store) Quarantine(id string, seq uint64, why string) { s.quarantine(id, seq, why) }
+
+// readRange finds what a read from position from scans: the stream, the
+// sequence to start at, the position its first commit should start at,
+// and the sequence to end at (0: never, for follow). A nil stream: there
+// is nothing to read.
+func (s *Store) readRange(ctx context.Context, id string, from uint64, follow bool) (st jetstream.Stream, start, next, end uint64, err error) {
+	if !ledger.ValidAllianceID(id) {
+		return nil, 0, 0, 0, errNoLog(id)
+	}
+	from = max(from, 1)
+	a := s.alliance(id)
+	if st, err = s.stream(ctx, a); err != nil {
+		return nil, 0, 0, 0, err
+	}
+	info, err := st.Info(ctx)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s.setStream(a, nil)
+		return nil, 0, 0, 0, errNoLog(id)
+	}
+	if err != nil {
+		return nil, 0, 0, 0, fmt.Errorf("alliance %s: stream info: %w", id, err)
+	}
+	first, last := max(info.State.FirstSeq, 1), info.State.LastSeq
+	if !follow && last < first {
+		return nil, 0, 0, 0, nil // empty stream
+	}
+	if !follow && from > 1 && a.endsBefore(from, last) {
+		return nil, 0, 0, 0, nil // a catch-up with nothing new: no seek, no consumer
+	}
+	start, next = first, uint64(1)
+	if from > 1 && last >= first {
+		if start, next, err = s.seek(ctx, id, st, from, first, last); err != nil {
+			return nil, 0, 0, 0, err
+		}
+	}
+	end = last
+	if follow {
+		end = 0
+	}
+	return st, start, next, end, nil
 }
 
 // seek finds where a read from position from starts: the stream sequence
@@ -143,6 +175,29 @@ func linked(ctx context.Context, id string, st jetstream.Stream, seq uint64, c *
 // for every other message. It returns the position after the last commit.
 func (s *Store) scan(ctx context.Context, id string, st jetstream.Stream, start, next, end uint64,
 	fn func(ledger.Stored) error, bad func(seq uint64, why string)) (uint64, error) {
+	err := s.messages(ctx, id, st, start, end, func(seq uint64, hdr nats.Header, data []byte) error {
+		c, why := decode(id, hdr, data)
+		if c != nil && c.First != next {
+			why = fmt.Sprintf("commit %s starts at position %d, want %d", c.ID, c.First, next)
+			c = nil
+		}
+		if c == nil {
+			bad(seq, why)
+			return nil
+		}
+		if err := emit(c, fn); err != nil {
+			return err
+		}
+		next = c.Last() + 1
+		return nil
+	})
+	return next, err
+}
+
+// messages calls fn for each message of the alliance's stream from
+// sequence start to sequence end (0: until ctx ends), in order.
+func (s *Store) messages(ctx context.Context, id string, st jetstream.Stream, start, end uint64,
+	fn func(seq uint64, hdr nats.Header, data []byte) error) error {
 	// An ordered consumer streams the messages in batches (one GetMsg per
 	// message would be far too slow for long logs) and recreates itself,
 	// resuming in order, if the server or the connection fails.
@@ -152,13 +207,13 @@ func (s *Store) scan(ctx context.Context, id string, st jetstream.Stream, start,
 		OptStartSeq:    start,
 	})
 	if err != nil {
-		return next, fmt.Errorf("alliance %s: read: %w", id, err)
+		return fmt.Errorf("alliance %s: read: %w", id, err)
 	}
 	// Bound the client's buffer in bytes too: 500 commits of a megabyte each
 	// would be half a gigabyte.
 	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(500, max(8<<20, 2*s.maxPayload())))
 	if err != nil {
-		return next, fmt.Errorf("alliance %s: read: %w", id, err)
+		return fmt.Errorf("alliance %s: read: %w", id, err)
 	}
 	defer s.dropConsumer(ctx, id, cons)
 	defer it.Stop()
@@ -169,31 +224,21 @@ func (s *Store) scan(ctx context.Context, id string, st jetstream.Stream, start,
 	for {
 		m, err := it.Next()
 		if cerr := ctx.Err(); cerr != nil {
-			return next, cerr
+			return cerr
 		}
 		if err != nil {
-			return next, fmt.Errorf("alliance %s: read: %w", id, err)
+			return fmt.Errorf("alliance %s: read: %w", id, err)
 		}
 		meta, err := m.Metadata()
 		if err != nil {
-			return next, fmt.Errorf("alliance %s: read: %w", id, err)
+			return fmt.Errorf("alliance %s: read: %w", id, err)
 		}
 		seq := meta.Sequence.Stream
-		c, why := decode(id, m.Headers(), m.Data())
-		if c != nil && c.First != next {
-			why = fmt.Sprintf("commit %s starts at position %d, want %d", c.ID, c.First, next)
-			c = nil
-		}
-		if c == nil {
-			bad(seq, why)
-		} else {
-			if err := emit(c, fn); err != nil {
-				return next, err
-			}
-			next = c.Last() + 1
+		if err := fn(seq, m.Headers(), m.Data()); err != nil {
+			return err
 		}
 		if end != 0 && seq >= end {
-			return next, nil
+			return nil
 		}
 	}
 }

@@ -240,3 +240,5 @@ func (s *Store) JetStream() jetstream.JetStream { return s.js }
 
 // Replicas is the replica count the store creates streams and buckets with.
 func (s *Store) Replicas() int { return s.opts.Replicas }
+
+var _ ledger.CommitReader = (*Store)(nil)

@@ -44,15 +44,24 @@ func decode(id string, hdr nats.Header, data []byte) (*ledger.Commit, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
+	if why := checkCommit(id, hdr.Get(jetstream.MsgIDHeader), c); why != "" {
+		return nil, why
+	}
+	return c, ""
+}
+
+// checkCommit tells why c, stored under msgID, is not a commit of alliance
+// id's log, or "" if it is.
+func checkCommit(id, msgID string, c *ledger.Commit) string {
 	if c.Alliance != id {
-		return nil, fmt.Sprintf("commit %s belongs to alliance %q", c.ID, c.Alliance)
+		return fmt.Sprintf("commit %s belongs to alliance %q", c.ID, c.Alliance)
 	}
 	// Every Append sets the header; a commit body published by hand without
 	// it (a copy of an old message, say) is not part of the log.
-	if got := hdr.Get(jetstream.MsgIDHeader); got != c.ID {
-		return nil, fmt.Sprintf("commit %s has %s %q", c.ID, jetstream.MsgIDHeader, got)
+	if msgID != c.ID {
+		return fmt.Sprintf("commit %s has %s %q", c.ID, jetstream.MsgIDHeader, msgID)
 	}
-	return c, ""
+	return ""
 }
 
 // commitAt returns the commit stored at seq, or nil (and why) if the message
