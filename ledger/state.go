@@ -140,6 +140,17 @@ func NewCheckState(alliance string) *State {
 	return s
 }
 
+// reserve makes room for a log of n events in an empty state.
+func (s *State) reserve(n uint64) {
+	n = min(n, 1<<24) // a hint, not a promise: bounded
+	if len(s.keys) == 0 && s.keys != nil {
+		s.keys = make(map[string]keyRecord, n)
+	}
+	if len(s.types) == 0 {
+		s.types = make([]uint8, 0, n)
+	}
+}
+
 // Last is the position of the last event the state has seen.
 func (s *State) Last() uint64 { return s.last }
 

@@ -159,10 +159,9 @@ func (r *Runner) Follow(ctx context.Context) error {
 }
 
 // decoded is a batch of stored events on its way to the fold.
+// decoded is a batch of the tail's events, decoded by a worker.
 type decoded struct {
-	stored []ledger.Stored
-	events []*ledger.Event
-	errs   []error
+	events []ledger.Decoded
 	done   chan struct{}
 }
 
@@ -179,12 +178,20 @@ func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
 	if until > 0 && from > until {
 		return nil
 	}
-	if cr, ok := r.store.(ledger.CommitReader); ok && !follow {
-		return r.catchUpCommits(ctx, cr, from, until)
+	if !follow {
+		return ledger.ReadDecoded(ctx, r.store, r.alliance, from, until, r.opts.Workers, func(batch []ledger.Decoded) error {
+			r.fold(batch)
+			if e := r.maybeSnapshot(ctx); e != nil {
+				r.log.Warn("snapshot not saved", "err", e)
+			}
+			return nil
+		})
 	}
+
+	// The tail: events arrive one by one; a batch takes what is there and
+	// never waits to be filled.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
 	work := make(chan *decoded, 4*r.opts.Workers)
 	ordered := make(chan *decoded, 4*r.opts.Workers)
 	dispatch := func(b *decoded) error {
@@ -196,147 +203,79 @@ func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
 		work <- b // never blocks for long: the workers drain it
 		return nil
 	}
-	newBatch := func() *decoded {
-		return &decoded{stored: make([]ledger.Stored, 0, batchSize), done: make(chan struct{})}
-	}
 	var readErr error
-	if follow {
-		// The tail: events arrive one by one; a batch takes what is there
-		// and never waits to be filled.
-		in := make(chan ledger.Stored, batchSize)
-		go func() {
-			defer close(in)
-			readErr = r.store.Follow(ctx, r.alliance, from, func(s ledger.Stored) error {
+	in := make(chan ledger.Stored, batchSize)
+	go func() {
+		defer close(in)
+		readErr = r.store.Follow(ctx, r.alliance, from, func(s ledger.Stored) error {
+			select {
+			case in <- s:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	go func() {
+		defer close(work)
+		defer close(ordered)
+		for s := range in {
+			b := &decoded{events: make([]ledger.Decoded, 0, batchSize), done: make(chan struct{})}
+			b.events = append(b.events, ledger.Decoded{Stored: s})
+		fill:
+			for len(b.events) < batchSize {
 				select {
-				case in <- s:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-		}()
-		go func() {
-			defer close(work)
-			defer close(ordered)
-			for s := range in {
-				b := newBatch()
-				b.stored = append(b.stored, s)
-			fill:
-				for len(b.stored) < batchSize {
-					select {
-					case s, ok := <-in:
-						if !ok {
-							break fill
-						}
-						b.stored = append(b.stored, s)
-					default:
+				case s, ok := <-in:
+					if !ok {
 						break fill
 					}
-				}
-				if dispatch(b) != nil {
-					return
+					b.events = append(b.events, ledger.Decoded{Stored: s})
+				default:
+					break fill
 				}
 			}
-		}()
-	} else {
-		// Catching up: the reader fills whole batches itself.
-		go func() {
-			defer close(work)
-			defer close(ordered)
-			b := newBatch()
-			readErr = r.store.Read(ctx, r.alliance, from, func(s ledger.Stored) error {
-				if until > 0 && s.Seq > until {
-					return errStop
-				}
-				b.stored = append(b.stored, s)
-				if len(b.stored) == batchSize {
-					if err := dispatch(b); err != nil {
-						return err
-					}
-					b = newBatch()
-				}
-				return nil
-			})
-			if len(b.stored) > 0 {
-				dispatch(b)
+			if dispatch(b) != nil {
+				return
 			}
-		}()
-	}
+		}
+	}()
 	var wg sync.WaitGroup
 	for range r.opts.Workers { // decode
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for b := range work {
-				b.events = make([]*ledger.Event, len(b.stored))
-				b.errs = make([]error, len(b.stored))
-				for i, s := range b.stored {
-					b.events[i], b.errs[i] = decodeValid(s)
+				for i := range b.events {
+					d := &b.events[i]
+					d.Event, d.Err = ledger.DecodeChecked(d.Stored)
 				}
 				close(b.done)
 			}
-		}()
+		})
 	}
-	var err error
 	for b := range ordered { // fold, in order
 		<-b.done
-		if err == nil && ctx.Err() == nil {
-			r.fold(b)
+		if ctx.Err() == nil {
+			r.fold(b.events)
 			if e := r.maybeSnapshot(ctx); e != nil {
 				r.log.Warn("snapshot not saved", "err", e)
 			}
 		}
 	}
 	wg.Wait()
-	if readErr != nil && !errors.Is(readErr, errStop) {
-		err = readErr
-	}
-	if err == nil && ctx.Err() != nil && follow {
+	err := readErr
+	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
 	return err
 }
 
-// decodeValid decodes one stored event and validates its payload by itself.
-// Whatever the bytes, it returns: a panic in decoding is an error too.
-func decodeValid(s ledger.Stored) (e *ledger.Event, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			e, err = nil, fmt.Errorf("event does not decode: %v", p)
-		}
-	}()
-	e, err = ledger.DecodeEventShared(s.Data) // the fold drops the event with the data
-	return checkDecoded(e, err, s.Seq)
-}
-
-// checkDecoded is decodeValid's verdict on an event decoded (or not, err)
-// from position seq: it is there, and its payload validates by itself.
-func checkDecoded(e *ledger.Event, err error, seq uint64) (_ *ledger.Event, cerr error) {
-	defer func() {
-		if p := recover(); p != nil {
-			e, cerr = nil, fmt.Errorf("event does not decode: %v", p)
-		}
-	}()
-	if err != nil {
-		return nil, err
-	}
-	if e.Seq != seq {
-		return e, fmt.Errorf("event says it is at position %d", e.Seq)
-	}
-	if err := e.Payload.Validate(); err != nil {
-		return e, fmt.Errorf("%s does not validate: %w", e.Type, err)
-	}
-	return e, nil
-}
-
 // fold applies a decoded batch under the write lock.
-func (r *Runner) fold(b *decoded) {
+func (r *Runner) fold(batch []ledger.Decoded) {
 	r.mu.Lock()
-	for i, s := range b.stored {
-		if s.Seq <= r.model.Last() {
+	for _, d := range batch {
+		if d.Seq <= r.model.Last() {
 			continue
 		}
-		e, err := b.events[i], b.errs[i]
+		e, err := d.Event, d.Err
 		if err == nil {
 			err = r.model.Apply(e)
 		}
@@ -345,9 +284,9 @@ func (r *Runner) fold(b *decoded) {
 			if e != nil {
 				typ = e.Type
 			}
-			r.model.Skip(s.Seq, typ, err.Error())
+			r.model.Skip(d.Seq, typ, err.Error())
 			r.lastID = ""
-			r.log.Warn("event quarantined: the projections skip it", "seq", s.Seq, "type", typ, "reason", err)
+			r.log.Warn("event quarantined: the projections skip it", "seq", d.Seq, "type", typ, "reason", err)
 			continue
 		}
 		r.lastID = e.ID

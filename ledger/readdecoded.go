@@ -1,0 +1,336 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Decoded is an event of a log as ReadDecoded hands it over.
+type Decoded struct {
+	Stored
+	// Event is the event decoded, nil if its bytes do not decode. It
+	// shares the stored bytes (DecodeEventShared).
+	Event *Event
+	// Err says why the event is not one to fold: it does not decode, says
+	// it is at another position, or its payload does not validate by
+	// itself. Readers skip such an event (its position stays taken).
+	Err error
+}
+
+// DecodeChecked decodes a stored event as ReadDecoded does: Err is set if
+// it does not decode (a panic in decoding included), is not at its
+// position, or its payload does not validate.
+func DecodeChecked(s Stored) (e *Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e, err = nil, fmt.Errorf("event does not decode: %v", p)
+		}
+	}()
+	e, err = DecodeEventShared(s.Data)
+	return checkDecoded(e, err, s.Seq)
+}
+
+// checkDecoded is DecodeChecked's verdict on an event decoded (or not,
+// err) from position seq.
+func checkDecoded(e *Event, err error, seq uint64) (_ *Event, cerr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e, cerr = nil, fmt.Errorf("event does not decode: %v", p)
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if e.Seq != seq {
+		return e, fmt.Errorf("event says it is at position %d", e.Seq)
+	}
+	if err := e.Payload.Validate(); err != nil {
+		return e, fmt.Errorf("%s does not validate: %w", e.Type, err)
+	}
+	return e, nil
+}
+
+// ReadDecoded calls fn with the alliance's events at positions from to to
+// (0: up to the last stored when it started), in order, in batches, each decoded
+// and checked (DecodeChecked) on one of workers goroutines (0: GOMAXPROCS)
+// while fn runs on the caller's. An error from fn stops the read and is
+// returned. A batch is fn's only until fn returns.
+//
+// Reading a long log is decoding. From a CommitReader the workers take
+// whole commits and read each in one pass, every event decoded where a
+// split would have ended (DecodeCommitShared), and what Read decides per
+// message (does it decode, is it the alliance's, does it start where the
+// log is) is decided here, in order, with the same words: the same events
+// come out, and the same messages are reported with Quarantine and
+// skipped. Other stores' events come from Read.
+func ReadDecoded(ctx context.Context, s Store, alliance string, from, to uint64, workers int, fn func([]Decoded) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	from = max(from, 1)
+	if cr, ok := s.(CommitReader); ok {
+		return readCommitsDecoded(ctx, cr, alliance, from, to, workers, fn)
+	}
+	return readEventsDecoded(ctx, s, alliance, from, to, workers, fn)
+}
+
+// A pipeline's reader sends batches to the workers and, in the same order,
+// to the caller, who waits for each to be done.
+type pipeline[B any] struct {
+	ctx     context.Context
+	work    chan *B
+	ordered chan *B
+}
+
+func newPipeline[B any](ctx context.Context, workers int) *pipeline[B] {
+	return &pipeline[B]{ctx: ctx, work: make(chan *B, 4*workers), ordered: make(chan *B, 4*workers)}
+}
+
+func (p *pipeline[B]) dispatch(b *B) error {
+	select {
+	case p.ordered <- b:
+	case <-p.ctx.Done():
+		return p.ctx.Err()
+	}
+	p.work <- b // never blocks for long: the workers drain it
+	return nil
+}
+
+func (p *pipeline[B]) close() {
+	close(p.work)
+	close(p.ordered)
+}
+
+// decodedBatch is a run of Read's events.
+type decodedBatch struct {
+	events []Decoded
+	done   chan struct{}
+}
+
+// Read's batches hold this many events.
+const decodedBatchSize = 512
+
+func readEventsDecoded(ctx context.Context, s Store, alliance string, from, to uint64, workers int, fn func([]Decoded) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := newPipeline[decodedBatch](ctx, workers)
+	newBatch := func() *decodedBatch {
+		return &decodedBatch{events: make([]Decoded, 0, decodedBatchSize), done: make(chan struct{})}
+	}
+	var readErr error
+	go func() {
+		defer p.close()
+		b := newBatch()
+		readErr = s.Read(ctx, alliance, from, func(st Stored) error {
+			if to > 0 && st.Seq > to {
+				return errReadTo
+			}
+			b.events = append(b.events, Decoded{Stored: st})
+			if len(b.events) == decodedBatchSize {
+				if err := p.dispatch(b); err != nil {
+					return err
+				}
+				b = newBatch()
+			}
+			return nil
+		})
+		if len(b.events) > 0 {
+			p.dispatch(b)
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range p.work {
+				for i := range b.events {
+					d := &b.events[i]
+					d.Event, d.Err = DecodeChecked(d.Stored)
+				}
+				close(b.done)
+			}
+		})
+	}
+	var err error
+	for b := range p.ordered {
+		<-b.done
+		if err == nil && ctx.Err() == nil {
+			if err = fn(b.events); err != nil {
+				cancel()
+			}
+		}
+	}
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if errors.Is(readErr, errReadTo) {
+		return nil
+	}
+	return readErr
+}
+
+// errReadTo stops a read past its last position.
+var errReadTo = errors.New("read past the last position wanted")
+
+// commitBatch is a run of a CommitReader's messages, decoded by a worker.
+type commitBatch struct {
+	raw   []RawCommit
+	bytes int
+	// Per message: the commit (nil if it is not one, why says why) and
+	// its events, checked.
+	commits []*Commit
+	whys    []string
+	events  [][]*Event
+	errs    [][]error
+	done    chan struct{}
+}
+
+// A CommitReader's batches hand the workers a few hundred kilobytes of
+// commits at a time: a few hundred events, as Read's batches do.
+const (
+	commitBatchBytes   = 256 << 10
+	commitBatchCommits = 512
+)
+
+func readCommitsDecoded(ctx context.Context, cr CommitReader, alliance string, from, to uint64, workers int, fn func([]Decoded) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := newPipeline[commitBatch](ctx, workers)
+	var (
+		next    uint64 // the position the next commit must start at
+		began   = make(chan struct{})
+		readErr error
+	)
+	go func() {
+		defer p.close()
+		b := &commitBatch{done: make(chan struct{})}
+		readErr = cr.ReadCommits(ctx, alliance, from, func(n uint64) { next = n; close(began) }, func(m RawCommit) error {
+			b.raw = append(b.raw, m)
+			b.bytes += len(m.Data)
+			if b.bytes >= commitBatchBytes || len(b.raw) >= commitBatchCommits {
+				if err := p.dispatch(b); err != nil {
+					return err
+				}
+				b = &commitBatch{done: make(chan struct{})}
+			}
+			return nil
+		})
+		if len(b.raw) > 0 {
+			p.dispatch(b)
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for b := range p.work {
+				decodeCommitBatch(cr, alliance, b)
+				close(b.done)
+			}
+		})
+	}
+	var (
+		err    error
+		done   bool      // past to: the rest is not wanted
+		events []Decoded // reused: a batch is fn's only until it returns
+	)
+	for b := range p.ordered { // check, in order
+		<-began // ReadCommits calls begin before its first message
+		<-b.done
+		if done || err != nil || ctx.Err() != nil {
+			continue
+		}
+		events = events[:0]
+		for j, m := range b.raw {
+			c, why := b.commits[j], b.whys[j]
+			if c != nil && c.First != next {
+				why = fmt.Sprintf("commit %s starts at position %d, want %d", c.ID, c.First, next)
+				c = nil
+			}
+			if c == nil {
+				cr.Quarantine(alliance, m.StreamSeq, why)
+				continue
+			}
+			next = c.Last() + 1
+			for i, data := range c.Events {
+				seq := c.First + uint64(i)
+				if to > 0 && seq > to {
+					done = true
+					break
+				}
+				if seq >= from {
+					events = append(events, Decoded{Stored: Stored{Seq: seq, CommitID: c.ID, Data: data}, Event: b.events[j][i], Err: b.errs[j][i]})
+				}
+			}
+			if done {
+				break
+			}
+		}
+		if len(events) > 0 {
+			err = fn(events)
+		}
+		if err != nil || done {
+			cancel() // stop reading
+		}
+		clear(events)
+	}
+	wg.Wait()
+	if err != nil || done {
+		return err
+	}
+	return readErr
+}
+
+// decodeCommitBatch decodes a batch's messages and their events.
+func decodeCommitBatch(cr CommitReader, alliance string, b *commitBatch) {
+	n := len(b.raw)
+	b.commits, b.whys = make([]*Commit, n), make([]string, n)
+	b.events, b.errs = make([][]*Event, n), make([][]error, n)
+	for j, m := range b.raw {
+		c, events, errs, err := decodeCommitChecked(m.Data)
+		if err != nil {
+			b.whys[j] = err.Error()
+			continue
+		}
+		if why := cr.CheckCommit(alliance, m, c); why != "" {
+			b.whys[j] = why
+			continue
+		}
+		b.commits[j], b.events[j], b.errs[j] = c, events, errs
+	}
+}
+
+// decodeCommitChecked is UnmarshalCommit, then DecodeChecked of each of the
+// commit's events, in one pass (DecodeCommitShared). If that panics (an
+// upcaster's bug), the commit is split as Read splits it and each event
+// decoded by DecodeChecked, which turns a panic into that event's error.
+func decodeCommitChecked(data []byte) (c *Commit, events []*Event, errs []error, err error) {
+	ok := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		c, events, errs, err = DecodeCommitShared(data)
+		return true
+	}()
+	if ok {
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for i, e := range events {
+			events[i], errs[i] = checkDecoded(e, errs[i], c.First+uint64(i))
+		}
+		return c, events, errs, nil
+	}
+	if c, err = UnmarshalCommit(data); err != nil {
+		return nil, nil, nil, err
+	}
+	events, errs = make([]*Event, len(c.Events)), make([]error, len(c.Events))
+	for i, e := range c.Events {
+		events[i], errs[i] = DecodeChecked(Stored{Seq: c.First + uint64(i), CommitID: c.ID, Data: e})
+	}
+	return c, events, errs, nil
+}
