@@ -57,6 +57,10 @@ type Writer struct {
 	closed    bool
 	wg        sync.WaitGroup
 	stop      chan struct{}
+	// live and isClosed are alliances and closed for Append, which a
+	// thousand callers at once would otherwise queue for mu to read.
+	live     sync.Map // alliance id → *allianceWriter
+	isClosed atomic.Bool
 }
 
 // NewWriter returns a writer over store. Close it to stop its goroutines.
@@ -92,6 +96,7 @@ func (w *Writer) Close() {
 	w.mu.Lock()
 	if !w.closed {
 		w.closed = true
+		w.isClosed.Store(true)
 		close(w.stop)
 	}
 	w.mu.Unlock()
@@ -112,23 +117,23 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, err
 	}
+	// A send alone first: a select locks every channel it names, and with
+	// a thousand callers w.stop's lock would be the busiest in the process.
 	select {
 	case aw.queue <- p:
-	case <-ctx.Done():
-		return Receipt{}, ctx.Err()
-	case <-w.stop:
-		return Receipt{}, ErrClosed
+	default:
+		select {
+		case aw.queue <- p:
+		case <-ctx.Done():
+			return Receipt{}, ctx.Err()
+		case <-w.stop:
+			return Receipt{}, ErrClosed
+		}
 	}
-	select {
-	case r := <-p.done:
-		return r.receipt, r.err
-	case <-ctx.Done():
-		// The request may still be committed; a retry with the same
-		// idempotency key finds out.
-		return Receipt{}, ctx.Err()
-	case <-w.stop:
-		// Once the writer's goroutines are gone, every answer they will
-		// ever give has been given.
+	if w.isClosed.Load() {
+		// Close may have drained the queue before p was in it. Once the
+		// writer's goroutines are gone, every answer they will ever give
+		// has been given.
 		w.wg.Wait()
 		select {
 		case r := <-p.done:
@@ -136,6 +141,21 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 		default:
 			return Receipt{}, ErrClosed
 		}
+	}
+	// p was queued before Close (if ever) closed w.stop, so the writer
+	// answers it: taken into a commit, or refused when it stops.
+	done := ctx.Done()
+	if done == nil {
+		r := <-p.done
+		return r.receipt, r.err
+	}
+	select {
+	case r := <-p.done:
+		return r.receipt, r.err
+	case <-done:
+		// The request may still be committed; a retry with the same
+		// idempotency key finds out.
+		return Receipt{}, ctx.Err()
 	}
 }
 
@@ -355,6 +375,12 @@ func (w *Writer) Last(ctx context.Context, alliance string) (uint64, error) {
 }
 
 func (w *Writer) allianceWriter(id string) (*allianceWriter, error) {
+	if aw, ok := w.live.Load(id); ok {
+		if w.isClosed.Load() {
+			return nil, ErrClosed
+		}
+		return aw.(*allianceWriter), nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -367,6 +393,7 @@ func (w *Writer) allianceWriter(id string) (*allianceWriter, error) {
 			queue: make(chan *pending, 4096), inspect: make(chan chan uint64),
 		}
 		w.alliances[id] = aw
+		w.live.Store(id, aw)
 		w.wg.Add(1)
 		go aw.run()
 	}
