@@ -457,6 +457,11 @@ type allianceWriter struct {
 	// lastRequests is how many requests the last stored commit held: how
 	// many callers were waiting together, for CommitDelay.
 	lastRequests int
+	// lastBytes is the size of the last commit sent, which bounds the room
+	// the next is given at first.
+	lastBytes int
+	// ev is the event being decided: the state keeps none, so one will do.
+	ev Event
 }
 
 // inflight is a commit on its way to the store.
@@ -637,6 +642,7 @@ func (aw *allianceWriter) seal() {
 	// those appended before the buffer last grew are pointed at it.
 	c := b.commit
 	c.wire = append(b.wire, "]}"...)
+	aw.lastBytes = len(c.wire)
 	pos := b.head
 	for i, e := range c.Events {
 		c.Events[i] = c.wire[pos : pos+len(e) : pos+len(e)]
@@ -863,16 +869,25 @@ func (aw *allianceWriter) open() *building {
 	// Room for the requests waiting, up to a full commit and the largest
 	// of them, which may be decided into it before it turns out not to
 	// fit: a commit of a megabyte is laid out once, not grown by doubling.
+	// But no more than half again the last commit's size: the open commit
+	// is sent the moment the store is free, usually long before the
+	// requests waiting are all decided, and room made for them all would be
+	// allocated (and cleared) for nothing, a megabyte a commit. A commit
+	// that outgrows it grows its buffer.
+	limit := aw.w.opts.MaxCommitBytes
+	if aw.lastBytes > 0 {
+		limit = min(limit, max(aw.lastBytes+aw.lastBytes/2, 64<<10))
+	}
 	room, most := b.size+2, 0
 	for _, p := range aw.carry {
-		if room >= aw.w.opts.MaxCommitBytes {
+		if room >= limit {
 			break
 		}
 		n := p.size(len(b.recordedText))
 		room += n
 		most = max(most, n)
 	}
-	b.wire = appendCommitHead(make([]byte, 0, min(room, aw.w.opts.MaxCommitBytes)+most), c)
+	b.wire = appendCommitHead(make([]byte, 0, min(room, limit)+most), c)
 	b.head = len(b.wire)
 	return b
 }
@@ -987,7 +1002,8 @@ func (aw *allianceWriter) decideRequest(p *pending, b *building) ([][]byte, erro
 			}
 			return nil, err
 		}
-		e := &Event{
+		e := &aw.ev
+		*e = Event{
 			ID: p.cmds[i].id, Seq: seq, Type: c.Type, Version: registry[c.Type].current,
 			Alliance: aw.id, Aggregate: payload.aggregate(seq), Actor: p.req.Actor,
 			OccurredAt: occurredAt(c.OccurredAt, now), RecordedAt: now,
@@ -1005,6 +1021,7 @@ func (aw *allianceWriter) decideRequest(p *pending, b *building) ([][]byte, erro
 		b.wire = wire
 		e.Raw = wire[start : len(wire)-1]
 		s.applyEvent(e)
+		*e = Event{} // keeps nothing of this commit alive
 		// If the buffer grows, the events before stay valid where they
 		// were; seal points them into the final buffer.
 		events = append(events, wire[from:len(wire):len(wire)])
