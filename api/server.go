@@ -410,10 +410,24 @@ func (s *Server) Warm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return warmAll(ctx, ids, func(ctx context.Context, id string) error {
+	err = warmAll(ctx, ids, func(ctx context.Context, id string) error {
 		_, err := s.live(ctx, id)
 		return err
 	}, s.log, warmAttempts, time.Second)
+	if err != nil {
+		return err
+	}
+	// The writer reads an alliance's whole log on its first request (about
+	// 3 s for a million events): read it now, behind the projections, so
+	// that the first append after a start need not wait for it.
+	s.wg.Go(func() {
+		for _, id := range ids {
+			if _, err := s.cfg.Writer.Last(s.ctx, id); err != nil && s.ctx.Err() == nil {
+				s.log.Warn("writer not warmed; it reads the log on its first request", "alliance", id, "err", err)
+			}
+		}
+	})
+	return nil
 }
 
 // warmAttempts is how often Warm tries to open an alliance.
