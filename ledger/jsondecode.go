@@ -1831,11 +1831,23 @@ var commitMembers = members("commit", "alliance", "first", "events")
 func unmarshalCommitFast(data []byte) (*Commit, bool) {
 	r := jsonReader{b: data}
 	c := new(Commit)
+	if !r.commit(c, func() (ok bool) { c.Events, ok = r.rawValues(); return ok }) {
+		return nil, false
+	}
+	if c.Events == nil {
+		c.Events = [][]byte{} // as encoding/json leaves it
+	}
+	return c, true
+}
+
+// commit reads a commit in MarshalCommit's layout into c, all of data:
+// its members in their order, the events' value read by events.
+func (r *jsonReader) commit(c *Commit, events func() bool) bool {
 	more, ok := r.beginObject()
 	for next := 0; ok && more; more, ok = r.endMember() {
 		var k int
 		if k, ok = r.member(commitMembers, next); !ok {
-			return nil, false
+			return false
 		}
 		next = k + 1
 		switch k {
@@ -1846,19 +1858,13 @@ func unmarshalCommitFast(data []byte) (*Commit, bool) {
 		case 2:
 			ok = r.uint64(&c.First)
 		case 3:
-			c.Events, ok = r.rawValues()
+			ok = events()
 		}
 		if !ok {
-			return nil, false
+			return false
 		}
 	}
-	if !ok || r.i != len(data) {
-		return nil, false
-	}
-	if c.Events == nil {
-		c.Events = [][]byte{} // as encoding/json leaves it
-	}
-	return c, true
+	return ok && r.i == len(r.b)
 }
 
 // DecodeCommitShared is UnmarshalCommit followed by DecodeEventShared of
@@ -1893,31 +1899,14 @@ func decodeCommitFast(data []byte) (*Commit, []*Event, bool) {
 	r := jsonReader{b: data}
 	c := new(Commit)
 	var decoded []*Event
-	more, ok := r.beginObject()
-	for next := 0; ok && more; more, ok = r.endMember() {
-		var k int
-		if k, ok = r.member(commitMembers, next); !ok {
-			return nil, nil, false
+	ok := r.commit(c, func() (ok bool) {
+		if c.ID == "" || !ValidAllianceID(c.Alliance) || c.First == 0 {
+			return false
 		}
-		next = k + 1
-		switch k {
-		case 0:
-			ok = r.str(&c.ID)
-		case 1:
-			ok = r.str(&c.Alliance)
-		case 2:
-			ok = r.uint64(&c.First)
-		case 3:
-			if c.ID == "" || !ValidAllianceID(c.Alliance) || c.First == 0 {
-				return nil, nil, false
-			}
-			c.Events, decoded, ok = r.decodedEvents(c)
-		}
-		if !ok {
-			return nil, nil, false
-		}
-	}
-	if !ok || r.i != len(data) || len(c.Events) == 0 {
+		c.Events, decoded, ok = r.decodedEvents(c)
+		return ok
+	})
+	if !ok || len(c.Events) == 0 {
 		return nil, nil, false
 	}
 	return c, decoded, true

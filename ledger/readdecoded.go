@@ -77,37 +77,65 @@ func ReadDecoded(ctx context.Context, s Store, alliance string, from, to uint64,
 	return readEventsDecoded(ctx, s, alliance, from, to, workers, fn)
 }
 
-// A pipeline's reader sends batches to the workers and, in the same order,
-// to the caller, who waits for each to be done.
+// A pipeline's reader sends batches to the workers, which decode them,
+// and in the same order to the caller, who takes each once it is decoded.
 type pipeline[B any] struct {
 	ctx     context.Context
-	work    chan *B
-	ordered chan *B
+	work    chan job[B]
+	ordered chan job[B]
+	wg      sync.WaitGroup
 }
 
-func newPipeline[B any](ctx context.Context, workers int) *pipeline[B] {
-	return &pipeline[B]{ctx: ctx, work: make(chan *B, 4*workers), ordered: make(chan *B, 4*workers)}
+type job[B any] struct {
+	b    *B
+	done chan struct{}
 }
 
+// newPipeline starts workers goroutines that decode each batch.
+func newPipeline[B any](ctx context.Context, workers int, decode func(*B)) *pipeline[B] {
+	p := &pipeline[B]{ctx: ctx, work: make(chan job[B], 4*workers), ordered: make(chan job[B], 4*workers)}
+	for range workers {
+		p.wg.Go(func() {
+			for j := range p.work {
+				decode(j.b)
+				close(j.done)
+			}
+		})
+	}
+	return p
+}
+
+// dispatch sends a batch on, unless ctx ends first.
 func (p *pipeline[B]) dispatch(b *B) error {
+	j := job[B]{b: b, done: make(chan struct{})}
 	select {
-	case p.ordered <- b:
+	case p.ordered <- j:
 	case <-p.ctx.Done():
 		return p.ctx.Err()
 	}
-	p.work <- b // never blocks for long: the workers drain it
+	p.work <- j // never blocks for long: the workers drain it
 	return nil
 }
 
+// close says the reader sends no more.
 func (p *pipeline[B]) close() {
 	close(p.work)
 	close(p.ordered)
 }
 
+// results calls fn with each batch in order, once decoded, until the reader
+// closes the pipeline, then waits for the workers.
+func (p *pipeline[B]) results(fn func(*B)) {
+	for j := range p.ordered {
+		<-j.done
+		fn(j.b)
+	}
+	p.wg.Wait()
+}
+
 // decodedBatch is a run of Read's events.
 type decodedBatch struct {
 	events []Decoded
-	done   chan struct{}
 }
 
 // Read's batches hold this many events.
@@ -116,9 +144,14 @@ const decodedBatchSize = 512
 func readEventsDecoded(ctx context.Context, s Store, alliance string, from, to uint64, workers int, fn func([]Decoded) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := newPipeline[decodedBatch](ctx, workers)
+	p := newPipeline(ctx, workers, func(b *decodedBatch) {
+		for i := range b.events {
+			d := &b.events[i]
+			d.Event, d.Err = DecodeChecked(d.Stored)
+		}
+	})
 	newBatch := func() *decodedBatch {
-		return &decodedBatch{events: make([]Decoded, 0, decodedBatchSize), done: make(chan struct{})}
+		return &decodedBatch{events: make([]Decoded, 0, decodedBatchSize)}
 	}
 	var readErr error
 	go func() {
@@ -141,28 +174,14 @@ func readEventsDecoded(ctx context.Context, s Store, alliance string, from, to u
 			p.dispatch(b)
 		}
 	}()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for b := range p.work {
-				for i := range b.events {
-					d := &b.events[i]
-					d.Event, d.Err = DecodeChecked(d.Stored)
-				}
-				close(b.done)
-			}
-		})
-	}
 	var err error
-	for b := range p.ordered {
-		<-b.done
+	p.results(func(b *decodedBatch) {
 		if err == nil && ctx.Err() == nil {
 			if err = fn(b.events); err != nil {
 				cancel()
 			}
 		}
-	}
-	wg.Wait()
+	})
 	if err != nil {
 		return err
 	}
@@ -185,7 +204,6 @@ type commitBatch struct {
 	whys    []string
 	events  [][]*Event
 	errs    [][]error
-	done    chan struct{}
 }
 
 // A CommitReader's batches hand the workers a few hundred kilobytes of
@@ -198,7 +216,7 @@ const (
 func readCommitsDecoded(ctx context.Context, cr CommitReader, alliance string, from, to uint64, workers int, fn func([]Decoded) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := newPipeline[commitBatch](ctx, workers)
+	p := newPipeline(ctx, workers, func(b *commitBatch) { decodeCommitBatch(cr, alliance, b) })
 	var (
 		next    uint64 // the position the next commit must start at
 		began   = make(chan struct{})
@@ -206,7 +224,7 @@ func readCommitsDecoded(ctx context.Context, cr CommitReader, alliance string, f
 	)
 	go func() {
 		defer p.close()
-		b := &commitBatch{done: make(chan struct{})}
+		b := &commitBatch{}
 		readErr = cr.ReadCommits(ctx, alliance, from, func(n uint64) { next = n; close(began) }, func(m RawCommit) error {
 			b.raw = append(b.raw, m)
 			b.bytes += len(m.Data)
@@ -214,7 +232,7 @@ func readCommitsDecoded(ctx context.Context, cr CommitReader, alliance string, f
 				if err := p.dispatch(b); err != nil {
 					return err
 				}
-				b = &commitBatch{done: make(chan struct{})}
+				b = &commitBatch{}
 			}
 			return nil
 		})
@@ -222,25 +240,15 @@ func readCommitsDecoded(ctx context.Context, cr CommitReader, alliance string, f
 			p.dispatch(b)
 		}
 	}()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for b := range p.work {
-				decodeCommitBatch(cr, alliance, b)
-				close(b.done)
-			}
-		})
-	}
 	var (
 		err    error
 		done   bool      // past to: the rest is not wanted
 		events []Decoded // reused: a batch is fn's only until it returns
 	)
-	for b := range p.ordered { // check, in order
+	p.results(func(b *commitBatch) { // check, in order
 		<-began // ReadCommits calls begin before its first message
-		<-b.done
 		if done || err != nil || ctx.Err() != nil {
-			continue
+			return
 		}
 		events = events[:0]
 		for j, m := range b.raw {
@@ -275,8 +283,7 @@ func readCommitsDecoded(ctx context.Context, cr CommitReader, alliance string, f
 			cancel() // stop reading
 		}
 		clear(events)
-	}
-	wg.Wait()
+	})
 	if err != nil || done {
 		return err
 	}
