@@ -52,15 +52,14 @@ type Writer struct {
 	opts  WriterOptions
 	log   *slog.Logger
 
+	// Appends read the alliances' writers and whether the writer is
+	// closed without a lock (a thousand callers at once would queue for
+	// one); mu orders creating a writer with Close.
 	mu        sync.Mutex
-	alliances map[string]*allianceWriter
-	closed    bool
+	alliances sync.Map // alliance id → *allianceWriter
+	closed    atomic.Bool
 	wg        sync.WaitGroup
 	stop      chan struct{}
-	// live and isClosed are alliances and closed for Append, which a
-	// thousand callers at once would otherwise queue for mu to read.
-	live     sync.Map // alliance id → *allianceWriter
-	isClosed atomic.Bool
 }
 
 // NewWriter returns a writer over store. Close it to stop its goroutines.
@@ -80,7 +79,7 @@ func NewWriter(store Store, opts WriterOptions) *Writer {
 	if opts.CommitDelay == 0 {
 		opts.CommitDelay = DefaultCommitDelay
 	}
-	return &Writer{store: store, opts: opts, log: opts.Logger, alliances: map[string]*allianceWriter{}, stop: make(chan struct{})}
+	return &Writer{store: store, opts: opts, log: opts.Logger, stop: make(chan struct{})}
 }
 
 // DefaultCommitDelay is WriterOptions.CommitDelay's default: about what a
@@ -94,9 +93,7 @@ var ErrClosed = errors.New("writer closed")
 // ErrClosed; a commit being written completes.
 func (w *Writer) Close() {
 	w.mu.Lock()
-	if !w.closed {
-		w.closed = true
-		w.isClosed.Store(true)
+	if !w.closed.Swap(true) {
 		close(w.stop)
 	}
 	w.mu.Unlock()
@@ -130,7 +127,7 @@ func (w *Writer) Append(ctx context.Context, req Request) (Receipt, error) {
 			return Receipt{}, ErrClosed
 		}
 	}
-	if w.isClosed.Load() {
+	if w.closed.Load() {
 		// Close may have drained the queue before p was in it. Once the
 		// writer's goroutines are gone, every answer they will ever give
 		// has been given.
@@ -375,28 +372,27 @@ func (w *Writer) Last(ctx context.Context, alliance string) (uint64, error) {
 }
 
 func (w *Writer) allianceWriter(id string) (*allianceWriter, error) {
-	if aw, ok := w.live.Load(id); ok {
-		if w.isClosed.Load() {
+	if aw, ok := w.alliances.Load(id); ok {
+		if w.closed.Load() {
 			return nil, ErrClosed
 		}
 		return aw.(*allianceWriter), nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	if w.closed.Load() {
 		return nil, ErrClosed
 	}
-	aw, ok := w.alliances[id]
-	if !ok {
-		aw = &allianceWriter{
-			w: w, id: id, state: NewState(id),
-			queue: make(chan *pending, 4096), inspect: make(chan chan uint64),
-		}
-		w.alliances[id] = aw
-		w.live.Store(id, aw)
-		w.wg.Add(1)
-		go aw.run()
+	if aw, ok := w.alliances.Load(id); ok {
+		return aw.(*allianceWriter), nil
 	}
+	aw := &allianceWriter{
+		w: w, id: id, state: NewState(id),
+		queue: make(chan *pending, 4096), inspect: make(chan chan uint64),
+	}
+	w.alliances.Store(id, aw)
+	w.wg.Add(1)
+	go aw.run()
 	return aw, nil
 }
 
