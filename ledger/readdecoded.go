@@ -144,12 +144,7 @@ const decodedBatchSize = 512
 func readEventsDecoded(ctx context.Context, s Store, alliance string, from, to uint64, workers int, fn func([]Decoded) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := newPipeline(ctx, workers, func(b *decodedBatch) {
-		for i := range b.events {
-			d := &b.events[i]
-			d.Event, d.Err = DecodeChecked(d.Stored)
-		}
-	})
+	p := newPipeline(ctx, workers, decodeEvents)
 	newBatch := func() *decodedBatch {
 		return &decodedBatch{events: make([]Decoded, 0, decodedBatchSize)}
 	}
@@ -187,6 +182,78 @@ func readEventsDecoded(ctx context.Context, s Store, alliance string, from, to u
 	}
 	if errors.Is(readErr, errReadTo) {
 		return nil
+	}
+	return readErr
+}
+
+// decodeEvents decodes and checks a batch of Read's or Follow's events.
+func decodeEvents(b *decodedBatch) {
+	for i := range b.events {
+		d := &b.events[i]
+		d.Event, d.Err = DecodeChecked(d.Stored)
+	}
+}
+
+// FollowDecoded is ReadDecoded that does not stop at the end: it follows
+// the log (Store.Follow) until ctx ends or fn returns an error. A batch
+// takes the events that have arrived and never waits to be filled.
+func FollowDecoded(ctx context.Context, s Store, alliance string, from uint64, workers int, fn func([]Decoded) error) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := newPipeline(ctx, workers, decodeEvents)
+	in := make(chan Stored, decodedBatchSize)
+	var readErr error
+	go func() {
+		defer close(in)
+		readErr = s.Follow(ctx, alliance, max(from, 1), func(st Stored) error {
+			select {
+			case in <- st:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	go func() {
+		defer p.close()
+		for st := range in {
+			b := &decodedBatch{events: make([]Decoded, 0, decodedBatchSize)}
+			b.events = append(b.events, Decoded{Stored: st})
+		fill:
+			for len(b.events) < decodedBatchSize {
+				select {
+				case st, ok := <-in:
+					if !ok {
+						break fill
+					}
+					b.events = append(b.events, Decoded{Stored: st})
+				default:
+					break fill
+				}
+			}
+			if p.dispatch(b) != nil {
+				for range in { // until Follow has returned, and readErr is set
+				}
+				return
+			}
+		}
+	}()
+	var err error
+	p.results(func(b *decodedBatch) {
+		if err == nil && ctx.Err() == nil {
+			if err = fn(b.events); err != nil {
+				cancel()
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if readErr == nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
 	return readErr
 }

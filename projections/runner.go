@@ -159,14 +159,6 @@ func (r *Runner) Follow(ctx context.Context) error {
 }
 
 // decoded is a batch of stored events on its way to the fold.
-// decoded is a batch of the tail's events, decoded by a worker.
-type decoded struct {
-	events []ledger.Decoded
-	done   chan struct{}
-}
-
-const batchSize = 512
-
 func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
 	if follow {
 		// Catch up in full batches first, then follow the tail.
@@ -178,94 +170,18 @@ func (r *Runner) run(ctx context.Context, follow bool, until uint64) error {
 	if until > 0 && from > until {
 		return nil
 	}
-	if !follow {
-		return ledger.ReadDecoded(ctx, r.store, r.alliance, from, until, r.opts.Workers, func(batch []ledger.Decoded) error {
-			r.fold(batch)
-			if e := r.maybeSnapshot(ctx); e != nil {
-				r.log.Warn("snapshot not saved", "err", e)
-			}
-			return nil
-		})
-	}
-
-	// The tail: events arrive one by one; a batch takes what is there and
-	// never waits to be filled.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan *decoded, 4*r.opts.Workers)
-	ordered := make(chan *decoded, 4*r.opts.Workers)
-	dispatch := func(b *decoded) error {
-		select {
-		case ordered <- b:
-		case <-ctx.Done():
-			return ctx.Err()
+	fold := func(batch []ledger.Decoded) error {
+		r.fold(batch)
+		if e := r.maybeSnapshot(ctx); e != nil {
+			r.log.Warn("snapshot not saved", "err", e)
 		}
-		work <- b // never blocks for long: the workers drain it
 		return nil
 	}
-	var readErr error
-	in := make(chan ledger.Stored, batchSize)
-	go func() {
-		defer close(in)
-		readErr = r.store.Follow(ctx, r.alliance, from, func(s ledger.Stored) error {
-			select {
-			case in <- s:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}()
-	go func() {
-		defer close(work)
-		defer close(ordered)
-		for s := range in {
-			b := &decoded{events: make([]ledger.Decoded, 0, batchSize), done: make(chan struct{})}
-			b.events = append(b.events, ledger.Decoded{Stored: s})
-		fill:
-			for len(b.events) < batchSize {
-				select {
-				case s, ok := <-in:
-					if !ok {
-						break fill
-					}
-					b.events = append(b.events, ledger.Decoded{Stored: s})
-				default:
-					break fill
-				}
-			}
-			if dispatch(b) != nil {
-				return
-			}
-		}
-	}()
-	var wg sync.WaitGroup
-	for range r.opts.Workers { // decode
-		wg.Go(func() {
-			for b := range work {
-				for i := range b.events {
-					d := &b.events[i]
-					d.Event, d.Err = ledger.DecodeChecked(d.Stored)
-				}
-				close(b.done)
-			}
-		})
+	if !follow {
+		return ledger.ReadDecoded(ctx, r.store, r.alliance, from, until, r.opts.Workers, fold)
 	}
-	for b := range ordered { // fold, in order
-		<-b.done
-		if ctx.Err() == nil {
-			r.fold(b.events)
-			if e := r.maybeSnapshot(ctx); e != nil {
-				r.log.Warn("snapshot not saved", "err", e)
-			}
-		}
-	}
-	wg.Wait()
-	err := readErr
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
-	return err
+	// The tail: events arrive one by one.
+	return ledger.FollowDecoded(ctx, r.store, r.alliance, from, r.opts.Workers, fold)
 }
 
 // fold applies a decoded batch under the write lock.
